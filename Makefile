@@ -1,0 +1,62 @@
+# sckd — set-up, build, tests, demo. `make setup && make demo` on a fresh Debian 12; `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+PYTHON ?= python3
+BIN := .build/release/sckd
+APT_PACKAGES := pkg-config ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libdnnl-dev libv4l-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup deps apt-deps python-deps build release test test-swift test-python demo samples train-teacher clean
+
+setup: deps release
+
+deps: apt-deps python-deps
+
+# Installs only what is missing, so repeated runs (and CI) cost seconds.
+apt-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# The CPU build of PyTorch (never the default wheel: it drags in gigabytes of CUDA).
+python-deps:
+	@$(PYTHON) -c "import torch, numpy, scipy, PIL, safetensors, pytest" 2>/dev/null || { \
+	  $(PYTHON) -m pip install -q torch==2.13.0+cpu 2>/dev/null || \
+	  $(PYTHON) -m pip install -q torch==2.13.0+cpu --index-url https://download.pytorch.org/whl/cpu; \
+	  $(PYTHON) -m pip install -q -r Training/requirements.txt; }
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+test: test-swift test-python
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+test-python:
+	cd Training && $(PYTHON) -m pytest -q tests
+
+# Enhances the bundled night clip and scores it against its ground truth.
+demo: release
+	@mkdir -p out
+	@echo "\$$ $(BIN) enhance Samples/night-coffee.mp4 -o out/night-coffee-enhanced.mp4 -y"
+	@$(BIN) enhance Samples/night-coffee.mp4 -o out/night-coffee-enhanced.mp4 -y
+	@echo -n "input    vs ground truth: " && $(PYTHON) Samples/video_psnr.py Samples/night-coffee.mp4 Samples/night-coffee-gt.mp4
+	@echo -n "enhanced vs ground truth: " && $(PYTHON) Samples/video_psnr.py out/night-coffee-enhanced.mp4 Samples/night-coffee-gt.mp4
+	@echo "watch it: ffplay out/night-coffee-enhanced.mp4"
+
+# Regenerates Samples/ from scikit-image's public-domain photos (needs `pip install scikit-image`).
+samples:
+	$(PYTHON) Samples/make_samples.py
+
+train-teacher:
+	cd Training && $(PYTHON) train.py configs/teacher.py
+
+clean:
+	rm -rf .build out

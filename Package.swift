@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "sckd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sckd", targets: ["sckd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims: thin, prefixed, static inline wrappers for what Swift cannot import.
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libswscale libavutil",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+        ),
+        .target(name: "CSCKDSystem"),
+
+        // Frames and the enhancer interface: shared by media, models and the pipeline.
+        .target(name: "SCKDCore"),
+        // FFmpeg demux/decode/convert/encode/mux. Knows nothing of networks.
+        .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDSystem", "SCKDCore"]),
+        // The classical Retinex baseline enhancer.
+        .target(name: "SCKDClassic", dependencies: ["SCKDCore"]),
+        // Source -> enhance -> sink.
+        .target(name: "SCKDPipeline", dependencies: ["SCKDCore", "SCKDMedia"]),
+        .executableTarget(
+            name: "sckd",
+            dependencies: [
+                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDPipeline", "CSCKDSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Helpers shared by the test targets: run processes, make media with the ffmpeg CLI.
+        .target(name: "SCKDTestSupport", path: "Tests/SCKDTestSupport"),
+        .testTarget(name: "SCKDClassicTests", dependencies: ["SCKDClassic", "SCKDCore"]),
+        .testTarget(name: "SCKDMediaTests", dependencies: ["SCKDMedia", "SCKDCore", "SCKDTestSupport"]),
+        .testTarget(name: "SCKDCLITests", dependencies: ["SCKDTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

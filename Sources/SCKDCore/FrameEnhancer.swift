@@ -1,0 +1,33 @@
+/// The interface every enhancer implements (the classical Retinex baseline now, LDFC-Net later).
+///
+/// Enhancement is split in two phases because the video pipeline smooths the illumination over
+/// time between them: phase A estimates a reduced-resolution illumination map from the frame,
+/// phase B applies it at full resolution. Calling B with A's output unchanged is per-frame
+/// enhancement. Implementations are used from one thread at a time (one instance per worker).
+public protocol FrameEnhancer: AnyObject {
+    /// A short name for logs and statistics ("classic", "ldfc-net", …).
+    var name: String { get }
+
+    /// Phase A: the illumination map of `image`, at the implementation's reduced resolution.
+    func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage
+
+    /// Phase B: the enhanced picture, same size as `image`, values in [0, 1].
+    func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage
+}
+
+extension FrameEnhancer {
+    /// Per-frame enhancement: phase A then phase B.
+    public func enhance(_ image: PlanarImage) throws -> PlanarImage {
+        try enhance(image, illumination: try estimateIllumination(image))
+    }
+}
+
+/// The identity: for round-trip tests of the media path and as the "no enhancement" baseline row.
+public final class IdentityEnhancer: FrameEnhancer {
+    public let name = "none"
+    public init() {}
+    public func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
+        PlanarImage(width: 1, height: 1, channels: 1, filledWith: 1)
+    }
+    public func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage { image }
+}

@@ -1,0 +1,83 @@
+/// A planar float image: `channels` planes of `height` rows of `width` samples, values in [0, 1]
+/// for pictures. Planar float is what both swscale (`gbrpf32le`) and the network engines consume,
+/// so frames cross module boundaries in this one shape without repacking.
+///
+/// A reference type with manually allocated, 64-byte-aligned storage: frames are large, are handed
+/// between threads, and must never be copied implicitly (copy-on-write of a [Float] would do that
+/// silently on the first write from a second owner).
+public final class PlanarImage: @unchecked Sendable {
+    public let width: Int
+    public let height: Int
+    public let channels: Int
+    public let data: UnsafeMutablePointer<Float>
+
+    public var planeCount: Int { width * height }
+    public var count: Int { width * height * channels }
+
+    public init(width: Int, height: Int, channels: Int = 3) {
+        precondition(width > 0 && height > 0 && channels > 0, "empty image \(width)x\(height)x\(channels)")
+        self.width = width
+        self.height = height
+        self.channels = channels
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: width * height * channels * MemoryLayout<Float>.stride,
+                                                   alignment: 64)
+        data = raw.bindMemory(to: Float.self, capacity: width * height * channels)
+        data.initialize(repeating: 0, count: width * height * channels)
+    }
+
+    /// A new image with every sample set to `value`.
+    public convenience init(width: Int, height: Int, channels: Int = 3, filledWith value: Float) {
+        self.init(width: width, height: height, channels: channels)
+        data.update(repeating: value, count: count)
+    }
+
+    deinit { UnsafeMutableRawPointer(data).deallocate() }
+
+    /// The first sample of plane `c` (R, G, B for pictures).
+    @inline(__always) public func plane(_ c: Int) -> UnsafeMutablePointer<Float> { data + c * planeCount }
+
+    @inline(__always) public subscript(c: Int, y: Int, x: Int) -> Float {
+        get { data[c * planeCount + y * width + x] }
+        set { data[c * planeCount + y * width + x] = newValue }
+    }
+
+    public func copy() -> PlanarImage {
+        let out = PlanarImage(width: width, height: height, channels: channels)
+        out.data.update(from: data, count: count)
+        return out
+    }
+
+    /// The mean of every sample of every plane.
+    public func mean() -> Double {
+        var s = 0.0
+        for i in 0..<count { s += Double(data[i]) }
+        return s / Double(count)
+    }
+
+    /// Rec. 709 luma of an RGB image, averaged over the picture.
+    public func meanLuminance() -> Double {
+        precondition(channels == 3)
+        let r = plane(0), g = plane(1), b = plane(2)
+        var s = 0.0
+        for i in 0..<planeCount { s += Double(0.2126 * r[i] + 0.7152 * g[i] + 0.0722 * b[i]) }
+        return s / Double(planeCount)
+    }
+
+    /// This image grown to `newWidth` x `newHeight` by repeating the last column and row (encoders
+    /// with chroma subsampling need even sizes; replicated edges encode cheaply and invisibly).
+    public func paddedByReplication(toWidth newWidth: Int, height newHeight: Int) -> PlanarImage {
+        precondition(newWidth >= width && newHeight >= height)
+        if newWidth == width && newHeight == height { return self }
+        let out = PlanarImage(width: newWidth, height: newHeight, channels: channels)
+        for c in 0..<channels {
+            let src = plane(c), dst = out.plane(c)
+            for y in 0..<newHeight {
+                let s = src + min(y, height - 1) * width, d = dst + y * newWidth
+                d.update(from: s, count: width)
+                let edge = s[width - 1]
+                for x in width..<newWidth { d[x] = edge }
+            }
+        }
+        return out
+    }
+}

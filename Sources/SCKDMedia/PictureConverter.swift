@@ -1,0 +1,104 @@
+import CFFmpeg
+import SCKDCore
+
+/// Decoded pictures (any pixel format FFmpeg decodes) to planar float RGB in [0, 1], through
+/// swscale's `gbrpf32le`, honouring the source's range and matrix. One per thread: it caches
+/// its swscale context for the last geometry.
+public final class PictureToRGB {
+    private var context: OpaquePointer?
+    private var key: (Int32, Int32, Int32, ColorTags)?
+    public let width: Int
+    public let height: Int
+
+    /// Pictures are delivered at `width` x `height` whatever size the decoder produces (a stream
+    /// that changes size mid-way is rescaled to its first size: encoders cannot change size).
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+
+    deinit { sws_freeContext(context) }
+
+    public func convert(_ picture: DecodedPicture) -> PlanarImage {
+        let f = picture.frame
+        let tags = picture.tags
+        if key == nil || key!.0 != f.pointee.width || key!.1 != f.pointee.height || key!.2 != f.pointee.format || key!.3 != tags {
+            context = sws_getCachedContext(context, f.pointee.width, f.pointee.height, AVPixelFormat(f.pointee.format),
+                                           Int32(width), Int32(height), AV_PIX_FMT_GBRPF32LE,
+                                           sckd_sws_flags_transparent(), nil, nil, nil)
+            precondition(context != nil, "swscale cannot convert \(f.pointee.format) to gbrpf32le")
+            sws_setColorspaceDetails(context, tags.swsCoefficients, tags.isFullRange,
+                                     sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16)
+            key = (f.pointee.width, f.pointee.height, f.pointee.format, tags)
+        }
+        let image = PlanarImage(width: width, height: height, channels: 3)
+        // gbrpf32le plane order is G, B, R.
+        var dst: [UnsafeMutablePointer<UInt8>?] = [image.plane(1), image.plane(2), image.plane(0), nil].map {
+            $0.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt8.self) }
+        }
+        var strides: [Int32] = [Int32(width * 4), Int32(width * 4), Int32(width * 4), 0]
+        withUnsafePointer(to: f.pointee.data) { dataTuple in
+            withUnsafePointer(to: f.pointee.linesize) { lsTuple in
+                dataTuple.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
+                    lsTuple.withMemoryRebound(to: Int32.self, capacity: 8) { ls in
+                        _ = sws_scale(context, src, ls, 0, f.pointee.height, &dst, &strides)
+                    }
+                }
+            }
+        }
+        // swscale's float output can overshoot [0, 1] by rounding (and by out-of-range YUV).
+        for i in 0..<image.count { image.data[i] = min(1, max(0, image.data[i])) }
+        return image
+    }
+}
+
+/// Planar float RGB back to an encoder's pixel format, with the same colour tags as the source.
+public final class RGBToPicture {
+    private var context: OpaquePointer?
+    let width: Int
+    let height: Int
+    let format: AVPixelFormat
+    let tags: ColorTags
+
+    init(width: Int, height: Int, format: AVPixelFormat, tags: ColorTags) {
+        self.width = width
+        self.height = height
+        self.format = format
+        self.tags = tags
+        context = sws_getContext(Int32(width), Int32(height), AV_PIX_FMT_GBRPF32LE, Int32(width), Int32(height), format,
+                                 sckd_sws_flags_transparent(), nil, nil, nil)
+        precondition(context != nil, "swscale cannot convert gbrpf32le to \(format)")
+        sws_setColorspaceDetails(context, sws_getCoefficients(SWS_CS_DEFAULT), 1, tags.swsCoefficients,
+                                 tags.isFullRange, 0, 1 << 16, 1 << 16)
+    }
+
+    deinit { sws_freeContext(context) }
+
+    /// A new AVFrame (caller frees) holding `image`, which must be `width` x `height`.
+    func convert(_ image: PlanarImage) -> UnsafeMutablePointer<AVFrame> {
+        precondition(image.width == width && image.height == height && image.channels == 3)
+        let frame = av_frame_alloc()!
+        frame.pointee.width = Int32(width)
+        frame.pointee.height = Int32(height)
+        frame.pointee.format = format.rawValue
+        frame.pointee.color_range = tags.range
+        frame.pointee.colorspace = tags.space
+        frame.pointee.color_primaries = tags.primaries
+        frame.pointee.color_trc = tags.transfer
+        precondition(av_frame_get_buffer(frame, 0) >= 0, "out of memory allocating a \(width)x\(height) frame")
+        let src: [UnsafePointer<UInt8>?] = [image.plane(1), image.plane(2), image.plane(0), nil].map {
+            $0.map { UnsafePointer(UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self)) }
+        }
+        let strides: [Int32] = [Int32(width * 4), Int32(width * 4), Int32(width * 4), 0]
+        withUnsafeMutablePointer(to: &frame.pointee.data) { dataTuple in
+            withUnsafeMutablePointer(to: &frame.pointee.linesize) { lsTuple in
+                dataTuple.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dst in
+                    lsTuple.withMemoryRebound(to: Int32.self, capacity: 8) { ls in
+                        _ = sws_scale(context, src, strides, 0, Int32(height), dst, ls)
+                    }
+                }
+            }
+        }
+        return frame
+    }
+}

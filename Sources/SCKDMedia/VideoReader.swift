@@ -1,0 +1,268 @@
+import CFFmpeg
+import CSCKDSystem
+import Foundation
+import SCKDCore
+
+/// A decoded picture with its presentation timestamp (in the video stream's time base). Owns the
+/// AVFrame; it may be handed to another thread for conversion.
+public final class DecodedPicture: @unchecked Sendable {
+    let frame: UnsafeMutablePointer<AVFrame>
+    public let pts: Int64
+    let tags: ColorTags
+
+    init(moving source: UnsafeMutablePointer<AVFrame>, pts: Int64, streamTags: ColorTags) {
+        frame = av_frame_alloc()!
+        av_frame_move_ref(frame, source)
+        self.pts = pts
+        tags = ColorTags(frame: frame, fallback: streamTags)
+    }
+
+    deinit {
+        var f: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&f)
+    }
+}
+
+/// A compressed packet of a stream that is copied to the output as it is (audio, subtitles).
+public final class CopiedPacket: @unchecked Sendable {
+    let packet: UnsafeMutablePointer<AVPacket>
+    /// Index among the reader's `copiedStreams`.
+    public let copiedStreamIndex: Int
+
+    init(moving source: UnsafeMutablePointer<AVPacket>, copiedStreamIndex: Int) {
+        packet = av_packet_alloc()!
+        av_packet_move_ref(packet, source)
+        self.copiedStreamIndex = copiedStreamIndex
+    }
+
+    deinit {
+        var p: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&p)
+    }
+}
+
+/// What the reader yields, in file order.
+public enum MediaEvent {
+    case picture(DecodedPicture)
+    case packet(CopiedPacket)
+}
+
+/// Describes the video stream to the writer, so it can encode with the same geometry, timing,
+/// colour and orientation.
+public struct VideoStreamInfo {
+    public let width: Int
+    public let height: Int
+    /// Rational time base of the timestamps in `DecodedPicture.pts`.
+    public let timeBase: AVRational
+    /// Nominal frame rate (for the encoder's rate control and the container's header).
+    public let frameRate: AVRational
+    /// Total duration in seconds, when the container knows it.
+    public let duration: Double?
+    /// Frame count, when the container knows it or the duration and rate give it.
+    public let estimatedFrameCount: Int?
+    /// The stream's side data (display matrix and friends), copied to the output stream.
+    let sideData: [(AVPacketSideDataType, [UInt8])]
+    /// Rotation in degrees from the display matrix (0 when upright).
+    public let rotation: Double
+    public let codecName: String
+    public let pixelFormat: AVPixelFormat
+    /// Colour tags of the stream (resolved: nothing unspecified), written to the output.
+    public let colorTags: ColorTags
+}
+
+/// Demuxes and decodes any input FFmpeg opens (a path, "-" for stdin, a URL). The first video
+/// stream is decoded with frame threading; audio and subtitle streams are passed through as
+/// packets for copying. The decoder is drained at end of stream, so no frame is lost. Corrupt
+/// packets and frames are skipped and counted, not fatal.
+public final class VideoReader {
+    public let path: String
+    public let video: VideoStreamInfo
+    /// Streams passed through unchanged (audio unless dropped, subtitles), in input order.
+    public private(set) var copiedStreams: [(parameters: UnsafeMutablePointer<AVCodecParameters>, timeBase: AVRational)] = []
+    /// Packets or frames the decoder rejected as corrupt; they are skipped.
+    public private(set) var corruptFrames = 0
+    /// Whether reading stopped early because of a stop request (Ctrl-C / SIGTERM).
+    public private(set) var interrupted = false
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var decoder: UnsafeMutablePointer<AVCodecContext>?
+    private let videoIndex: Int32
+    private var copiedIndexOf: [Int32: Int] = [:]
+    private let packet = av_packet_alloc()!
+    private let frame = av_frame_alloc()!
+    private var draining = false
+    private var finished = false
+    private var lastPts: Int64 = Int64.min
+    private var frameDuration: Int64 = 1
+    private var pending: [MediaEvent] = []
+
+    /// - Parameters:
+    ///   - copyAudio: pass audio streams through (false for `--no-audio`).
+    ///   - copySubtitles: pass subtitle streams through.
+    public init(path: String, copyAudio: Bool = true, copySubtitles: Bool = true) throws {
+        self.path = path
+        let url = path == "-" ? "pipe:0" : path
+        var isDir: ObjCBool = false
+        if path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw MediaError.isDirectory(path: path)
+        }
+        av_log_set_level(sckd_av_log_quiet())
+
+        var ctx = avformat_alloc_context()!
+        // Ctrl-C interrupts blocking reads (stdin, network) so the run can finalise its output.
+        ctx.pointee.interrupt_callback.callback = { _ in sckd_stop_signal() != 0 ? 1 : 0 }
+        var ctxOpt: UnsafeMutablePointer<AVFormatContext>? = ctx
+        var rc = avformat_open_input(&ctxOpt, url, nil, nil)
+        guard rc >= 0, let opened = ctxOpt else {
+            throw MediaError.cannotOpenInput(path: path, reason: Self.explain(rc))
+        }
+        ctx = opened
+        format = ctx
+        rc = avformat_find_stream_info(ctx, nil)
+        if rc < 0 {
+            avformat_close_input(&format)
+            throw MediaError.cannotOpenInput(path: path, reason: Self.explain(rc))
+        }
+        var codec: UnsafePointer<AVCodec>?
+        let vi = av_find_best_stream(ctx, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
+        guard vi >= 0 else {
+            avformat_close_input(&format)
+            if vi == sckd_av_error_decoder_not_found() {
+                throw MediaError.unsupportedVideo(path: path, reason: "no decoder for its video codec")
+            }
+            throw MediaError.noVideoStream(path: path)
+        }
+        videoIndex = vi
+        let stream = ctx.pointee.streams[Int(vi)]!
+        let par = stream.pointee.codecpar!
+        guard let codec, par.pointee.width > 0, par.pointee.height > 0 else {
+            avformat_close_input(&format)
+            throw MediaError.unsupportedVideo(path: path, reason: "no decoder or no picture size")
+        }
+        let dec = avcodec_alloc_context3(codec)!
+        avcodec_parameters_to_context(dec, par)
+        dec.pointee.thread_count = 0
+        dec.pointee.thread_type = sckd_av_thread_frame_and_slice()
+        dec.pointee.pkt_timebase = stream.pointee.time_base
+        rc = avcodec_open2(dec, codec, nil)
+        if rc < 0 {
+            var d: UnsafeMutablePointer<AVCodecContext>? = dec
+            avcodec_free_context(&d)
+            avformat_close_input(&format)
+            throw MediaError.unsupportedVideo(path: path, reason: avErrorString(rc))
+        }
+        decoder = dec
+
+        let tb = stream.pointee.time_base
+        var rate = av_guess_frame_rate(ctx, stream, nil)
+        if rate.num <= 0 || rate.den <= 0 { rate = AVRational(num: 25, den: 1) }
+        var duration: Double?
+        if stream.pointee.duration > 0 && stream.pointee.duration != sckd_av_nopts_value() {
+            duration = Double(stream.pointee.duration) * av_q2d(tb)
+        } else if ctx.pointee.duration > 0 && ctx.pointee.duration != sckd_av_nopts_value() {
+            duration = Double(ctx.pointee.duration) / Double(sckd_av_time_base())
+        }
+        var frames: Int? = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
+        if frames == nil, let d = duration { frames = Int((d * av_q2d(rate)).rounded()) }
+        var side: [(AVPacketSideDataType, [UInt8])] = []
+        for i in 0..<Int(stream.pointee.nb_side_data) {
+            let sd = stream.pointee.side_data[i]
+            side.append((sd.type, Array(UnsafeBufferPointer(start: sd.data, count: Int(sd.size)))))
+        }
+        var size = 0
+        let matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size)
+        let rotation = size >= 36 ? sckd_av_display_rotation(matrix) : 0
+        let frameDur = av_rescale_q(1, av_inv_q(rate), tb)
+        frameDuration = max(1, frameDur)
+        video = VideoStreamInfo(width: Int(par.pointee.width), height: Int(par.pointee.height), timeBase: tb,
+                                frameRate: rate, duration: duration, estimatedFrameCount: frames, sideData: side,
+                                rotation: rotation, codecName: String(cString: codec.pointee.name),
+                                pixelFormat: AVPixelFormat(par.pointee.format), colorTags: ColorTags(parameters: par))
+
+        for i in 0..<Int(ctx.pointee.nb_streams) where Int32(i) != vi {
+            let s = ctx.pointee.streams[i]!
+            let type = s.pointee.codecpar.pointee.codec_type
+            if (type == AVMEDIA_TYPE_AUDIO && copyAudio) || (type == AVMEDIA_TYPE_SUBTITLE && copySubtitles) {
+                copiedIndexOf[Int32(i)] = copiedStreams.count
+                copiedStreams.append((s.pointee.codecpar, s.pointee.time_base))
+            } else {
+                s.pointee.discard = AVDISCARD_ALL
+            }
+        }
+    }
+
+    deinit {
+        var d = decoder
+        avcodec_free_context(&d)
+        avformat_close_input(&format)
+        var p: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&p)
+        var f: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&f)
+    }
+
+    /// The next picture or copied packet, or nil at the end (decoder drained). Stops early, as if
+    /// at the end, once a stop has been requested (Ctrl-C).
+    public func next() throws -> MediaEvent? {
+        while true {
+            if !pending.isEmpty { return pending.removeFirst() }
+            if finished { return nil }
+            if let picture = try receivePicture() { return .picture(picture) }
+            if draining { finished = true; continue }
+            if sckd_stop_signal() != 0 { interrupted = true; startDraining(); continue }
+            let rc = av_read_frame(format, packet)
+            if rc < 0 {
+                if sckd_stop_signal() != 0 { interrupted = true }
+                // End of file, or a read error after some good data (a truncated file): either
+                // way decode what we have.
+                startDraining()
+                continue
+            }
+            defer { av_packet_unref(packet) }
+            if packet.pointee.stream_index == videoIndex {
+                let s = avcodec_send_packet(decoder, packet)
+                if s < 0 && s != sckd_av_error_eagain() {
+                    if s == sckd_av_error_invaliddata() || (packet.pointee.flags & sckd_av_pkt_flag_corrupt()) != 0 {
+                        corruptFrames += 1
+                        continue
+                    }
+                    throw MediaError.decodeFailed(path: path, reason: avErrorString(s))
+                }
+            } else if let ci = copiedIndexOf[packet.pointee.stream_index] {
+                return .packet(CopiedPacket(moving: packet, copiedStreamIndex: ci))
+            }
+        }
+    }
+
+    private func startDraining() {
+        draining = true
+        avcodec_send_packet(decoder, nil)  // the NULL packet: flush every delayed frame
+    }
+
+    private func receivePicture() throws -> DecodedPicture? {
+        while true {
+            let rc = avcodec_receive_frame(decoder, frame)
+            if rc == sckd_av_error_eagain() || rc == sckd_av_error_eof() { return nil }
+            if rc < 0 {
+                if rc == sckd_av_error_invaliddata() { corruptFrames += 1; continue }
+                throw MediaError.decodeFailed(path: path, reason: avErrorString(rc))
+            }
+            if frame.pointee.decode_error_flags != 0 || (frame.pointee.flags & sckd_av_frame_flag_corrupt()) != 0 {
+                corruptFrames += 1
+                av_frame_unref(frame)
+                continue
+            }
+            var pts = frame.pointee.best_effort_timestamp
+            if pts == sckd_av_nopts_value() { pts = lastPts == Int64.min ? 0 : lastPts + frameDuration }
+            // Encoders need strictly increasing timestamps; a repeated one is nudged forward.
+            if pts <= lastPts { pts = lastPts + 1 }
+            lastPts = pts
+            return DecodedPicture(moving: frame, pts: pts, streamTags: video.colorTags)
+        }
+    }
+
+    static func explain(_ rc: Int32) -> String {
+        if rc == sckd_av_error_invaliddata() { return "not a media file FFmpeg can read, or the file is damaged" }
+        return avErrorString(rc)
+    }
+}

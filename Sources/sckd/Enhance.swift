@@ -1,0 +1,105 @@
+import ArgumentParser
+import CSCKDSystem
+import Foundation
+import SCKDClassic
+import SCKDCore
+import SCKDMedia
+import SCKDPipeline
+
+enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
+    case classic
+    case none
+
+    func makeEnhancer(strength: Float) -> FrameEnhancer {
+        switch self {
+        case .classic: return ClassicRetinexEnhancer(strength: strength)
+        case .none: return IdentityEnhancer()
+        }
+    }
+}
+
+struct Enhance: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enhance a video file (or stdin) into a video file (or stdout).",
+        discussion: """
+        Audio and subtitles are copied unchanged, timestamps and orientation are kept. A file \
+        output is written under a temporary name and renamed when complete; Ctrl-C stops reading \
+        and finalises what was enhanced so far (exit status 130).
+        """
+    )
+
+    @Argument(help: "Input video: a path, a URL, or - for stdin.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output file, or - for stdout (then -f is required).")
+    var output: String
+
+    @Option(name: [.customShort("f"), .customLong("format")], help: "Container format (mp4, mkv, nut, y4m, …); default: from the output name.")
+    var format: String?
+
+    @Option(help: "Enhancer: classic (Retinex baseline) or none (pass-through).")
+    var model: ModelChoice = .classic
+
+    @Option(help: "Video encoder (libx264, libx265, ffv1, rawvideo, …); default libx264, or the container's own.")
+    var codec: String?
+
+    @Option(help: "Constant rate factor for encoders that have one (default 18).")
+    var crf: Int?
+
+    @Option(help: "Encoder preset for encoders that have one.")
+    var preset: String = "veryfast"
+
+    @Option(help: "Enhancement strength, 0 (none) to 1 (classic model).")
+    var strength: Float = 0.75
+
+    @Flag(name: .customLong("no-audio"), help: "Drop audio instead of copying it.")
+    var noAudio = false
+
+    @Flag(name: [.customShort("y"), .customLong("overwrite")], help: "Overwrite an existing output file.")
+    var overwrite = false
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    @Flag(help: "Print progress even when stderr is not a terminal.")
+    var progress = false
+
+    func validate() throws {
+        guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
+        if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
+        if output == "-" && format == nil { throw ValidationError("writing to stdout needs a container: add -f nut (or mkv, mp4, y4m, …)") }
+    }
+
+    func run() throws {
+        sckd_install_stop_handlers()
+        let console = Console(quiet: quiet, forceProgress: progress)
+        do {
+            let destination = try OutputFile(path: output, overwrite: overwrite, inputPath: input)
+            let reader = try VideoReader(path: input, copyAudio: !noAudio)
+            let settings = EncoderSettings(codec: codec, crf: crf, preset: preset, container: format)
+            let writer = try VideoWriter(output: destination, settings: settings, video: reader.video,
+                                         copiedStreams: reader.copiedStreams)
+            for note in writer.notes { console.info(note) }
+            let v = reader.video
+            console.info("\(input): \(v.width)x\(v.height) \(v.codecName), \(String(format: "%.3g", Double(v.frameRate.num) / Double(v.frameRate.den))) fps, model \(model.rawValue)")
+            let job = EnhanceJob(reader: reader, writer: writer, enhancer: model.makeEnhancer(strength: strength),
+                                 onProgress: { console.progress($0) })
+            let report = try job.run()
+            console.endProgress()
+            var summary = "\(report.frames) frames in \(String(format: "%.1f", report.elapsed)) s (\(String(format: "%.1f", Double(report.frames) / max(report.elapsed, 1e-9))) fps) -> \(output)"
+            if report.corruptFrames > 0 { summary += ", \(report.corruptFrames) corrupt frames skipped" }
+            if report.interrupted { summary += " (interrupted: partial output finalised)" }
+            console.info(summary)
+            if report.interrupted { throw ExitCode(130) }
+        } catch MediaError.outputPipeClosed {
+            console.endProgress()
+            throw ExitCode(141)  // like a process killed by SIGPIPE, but after cleaning up
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            console.endProgress()
+            console.error("\(error)")
+            throw ExitCode(sckd_stop_signal() != 0 ? 130 : 1)
+        }
+    }
+}

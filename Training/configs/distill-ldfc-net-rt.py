@@ -1,0 +1,14 @@
+mode = "distill"
+model = "ldfc-net-rt"
+teacher = "teacher"
+steps = 30000
+batch = 8
+patch = 128
+lr = 1e-3
+w_ssim = 0.5
+w_prior = 0.1
+w_selfcal = 0.05
+w_bright = 0.5
+w_colour = 0.5
+w_texture = 0.5
+w_output = 0.5

@@ -1,0 +1,9 @@
+mode = "student"
+model = "ldfc-net-rt"
+steps = 30000
+batch = 8
+patch = 128
+lr = 1e-3
+w_ssim = 0.5
+w_prior = 0.1
+w_selfcal = 0.05

@@ -1,0 +1,88 @@
+"""Exports trained networks for the Swift engine.
+
+    python export.py [--random]      -> Weights/{ldfc-net,ldfc-net-rt,teacher}.safetensors,
+                                        Weights/golden-{ldfc-net,ldfc-net-rt}.safetensors
+
+Students are fp32; `__metadata__` names the architecture, its version and its configuration (JSON)
+so the Swift side builds the graph from it and refuses a mismatch. The teacher is stored fp16
+(reference only). Golden tensors: inputs of a few sizes (one odd), the phase-A illumination and the
+final output, for parity tests. `--random` exports the untrained initialisation (seeded), for
+engine work before training lands.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from model import ARCH, ARCH_VERSION, CONFIGS, RetinexTeacher, build_student
+from train import CHECKPOINTS, load_compact
+
+WEIGHTS = Path(__file__).resolve().parent.parent / "Weights"
+GOLDEN_SIZES = [(37, 29), (64, 48), (130, 97)]  # (width, height)
+CHECKPOINT_FOR = {"ldfc-net": "distill-ldfc-net", "ldfc-net-rt": "distill-ldfc-net-rt"}
+
+
+def export_student(model, path, extra=None):
+    meta = model.metadata()
+    meta.update(extra or {})
+    save_file({k: v.detach().float().contiguous() for k, v in model.state_dict().items()}, str(path), metadata=meta)
+
+
+def load_student(path):
+    """safetensors -> LDFCNet, checking the metadata as the Swift side does."""
+    from safetensors import safe_open
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata()
+    if meta.get("arch") != ARCH or meta.get("arch_version") != str(ARCH_VERSION):
+        raise ValueError(f"{path}: architecture {meta.get('arch')} v{meta.get('arch_version')} is not {ARCH} v{ARCH_VERSION}")
+    cfg = json.loads(meta["config"])
+    from model import LDFCNet, StudentConfig
+    m = LDFCNet(StudentConfig(**cfg))
+    m.load_state_dict(load_file(str(path)))
+    return m.eval()
+
+
+def golden(model, seed=7):
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    with torch.no_grad():
+        for w, h in GOLDEN_SIZES:
+            # Dark, textured inputs in [0, 0.35]: the regime the network is for.
+            x = (torch.rand(1, 3, h, w, generator=g) * 0.2 + torch.linspace(0, 0.15, w).view(1, 1, 1, w)).clamp(0, 1)
+            L = model.phase_a(x)
+            out[f"input_{w}x{h}"] = x.contiguous()
+            out[f"illumination_{w}x{h}"] = L.contiguous()
+            out[f"output_{w}x{h}"] = model.phase_b(x, L).contiguous()
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--random", action="store_true", help="export the seeded initialisation, not checkpoints")
+    ap.add_argument("--out", default=str(WEIGHTS))
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in CONFIGS:
+        torch.manual_seed(0)
+        m = build_student(name).eval()
+        extra = {"trained_steps": "0"}
+        if not args.random:
+            c = load_compact(m, CHECKPOINT_FOR[name])
+            if c is None:
+                sys.exit(f"export.py: no checkpoint {CHECKPOINTS}/{CHECKPOINT_FOR[name]}.pt (use --random for an untrained export)")
+            extra = {"trained_steps": str(c["step"]), "checkpoint": CHECKPOINT_FOR[name]}
+        export_student(m, out / f"{name}.safetensors", extra)
+        save_file(golden(m), str(out / f"golden-{name}.safetensors"), metadata={"model": name})
+        print(f"{name}: {out / f'{name}.safetensors'}", file=sys.stderr)
+    t = RetinexTeacher()
+    if args.random or load_compact(t, "teacher"):
+        save_file({k: v.half().contiguous() for k, v in t.state_dict().items()}, str(out / "teacher.safetensors"),
+                  metadata={"arch": "sckd-retinex-teacher", "arch_version": "1", "dtype": "float16"})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""LDFC-Net (the SCKD student, two configurations) and the Retinex teacher.
+
+Every operation here is one a oneDNN inference engine runs directly, and its exact semantics are
+part of the contract with the Swift engine (Sources/SCKDModel):
+
+- conv: zero padding k//2, stride 1 or 2. A stride-2 3x3 conv maps H to ceil(H/2).
+- deconv (ConvTranspose2d k=2, s=2, no padding) maps h to 2h; the result is cropped to the
+  top-left (H, W) of the full-resolution tensor it is added to.
+- resize: bilinear, align_corners=False (half-pixel centres, source coordinate clamped to >= 0),
+  to an explicit output size.
+- illumination: L = EPS + (1 - EPS) * sigmoid(z), so 1/L is bounded by 1/EPS.
+- coarse enhancement: E = min(x / L_up, 1)  (x >= 0, L_up > 0 so E >= 0).
+- output: clamp(E + r, 0, 1).
+
+Phase A maps the input to the reduced-resolution illumination L (3 channels, ceil(H/4) x ceil(W/4));
+phase B maps (input, L) to the output. The video pipeline smooths L over time between the two.
+"""
+import json
+import math
+from dataclasses import dataclass, asdict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ARCH = "ldfc-net"
+ARCH_VERSION = 1
+EPS = 0.01
+
+
+@dataclass(frozen=True)
+class StudentConfig:
+    name: str
+    a_ch: int          # phase A width (at H/2 and H/4)
+    a_blocks: int      # depthwise-separable blocks at H/4
+    f_ch: int          # full-resolution feature width
+    f_blocks: int      # full-resolution residual blocks (3x3 conv pairs)
+    l_ch: int          # half-resolution (LISC body) width
+    l_blocks: int      # half-resolution blocks
+    l_dense: bool      # half-resolution blocks use dense 3x3 convs (else depthwise-separable)
+
+
+CONFIGS = {
+    "ldfc-net": StudentConfig("ldfc-net", a_ch=16, a_blocks=3, f_ch=20, f_blocks=2, l_ch=48, l_blocks=4, l_dense=False),
+    "ldfc-net-rt": StudentConfig("ldfc-net-rt", a_ch=16, a_blocks=2, f_ch=12, f_blocks=0, l_ch=32, l_blocks=4, l_dense=False),
+}
+
+
+def resize(x, size):
+    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+
+
+class DSBlock(nn.Module):
+    """Depthwise-separable residual block: relu(h + pw(relu(dw(h))))."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.dw = nn.Conv2d(c, c, 3, padding=1, groups=c)
+        self.pw = nn.Conv2d(c, c, 1)
+
+    def forward(self, h):
+        return F.relu(h + self.pw(F.relu(self.dw(h))))
+
+
+class ResBlock(nn.Module):
+    """Dense residual block: relu(h + conv2(relu(conv1(h))))."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c1 = nn.Conv2d(c, c, 3, padding=1)
+        self.c2 = nn.Conv2d(c, c, 3, padding=1)
+
+    def forward(self, h):
+        return F.relu(h + self.c2(F.relu(self.c1(h))))
+
+
+class LDFCNet(nn.Module):
+    """Light-Guided Calibration (illumination + calibrated features) and Light Interference
+    Suppression Calibration (a half-resolution body that removes what the division amplified)."""
+
+    def __init__(self, cfg: StudentConfig):
+        super().__init__()
+        self.cfg = cfg
+        a, f, l = cfg.a_ch, cfg.f_ch, cfg.l_ch
+        # LGC, phase A: illumination at H/4.
+        self.a_down1 = nn.Conv2d(3, a, 3, stride=2, padding=1)
+        self.a_down2 = nn.Conv2d(a, a, 3, stride=2, padding=1)
+        self.a_blocks = nn.ModuleList(DSBlock(a) for _ in range(cfg.a_blocks))
+        self.a_head = nn.Conv2d(a, 3, 3, padding=1)
+        # LGC, phase B: features calibrated by the illumination (scale and shift from L).
+        self.f_in = nn.Conv2d(9, f, 3, padding=1)
+        self.f_mod = nn.Conv2d(3, 2 * f, 1)
+        # LISC: half-resolution body, back up by a 2x2 deconvolution, full-resolution refinement.
+        self.l_down = nn.Conv2d(f, l, 3, stride=2, padding=1)
+        self.l_blocks = nn.ModuleList((ResBlock(l) if cfg.l_dense else DSBlock(l)) for _ in range(cfg.l_blocks))
+        self.l_up = nn.ConvTranspose2d(l, f, 2, stride=2)
+        self.f_blocks = nn.ModuleList(ResBlock(f) for _ in range(cfg.f_blocks))
+        self.f_out = nn.Conv2d(f, 3, 3, padding=1)
+        # Start near "E unchanged, illumination mid-grey" so early training is stable.
+        nn.init.zeros_(self.f_out.weight)
+        nn.init.zeros_(self.f_out.bias)
+        nn.init.zeros_(self.f_mod.weight)
+        nn.init.zeros_(self.f_mod.bias)
+        nn.init.constant_(self.a_head.bias, -1.5)
+
+    def phase_a(self, x):
+        h = F.relu(self.a_down1(x))
+        h = F.relu(self.a_down2(h))
+        for b in self.a_blocks:
+            h = b(h)
+        return EPS + (1 - EPS) * torch.sigmoid(self.a_head(h))
+
+    def phase_b(self, x, L, return_parts=False):
+        H, W = x.shape[-2:]
+        Lu = resize(L, (H, W))
+        E = torch.clamp(x / Lu, max=1.0)
+        f = F.relu(self.f_in(torch.cat([x, E, Lu], 1)))
+        s, t = self.f_mod(Lu).chunk(2, 1)
+        f = f * (1 + s) + t
+        g = F.relu(self.l_down(f))
+        for b in self.l_blocks:
+            g = b(g)
+        f = F.relu(f + self.l_up(g)[..., :H, :W])
+        for b in self.f_blocks:
+            f = b(f)
+        y = torch.clamp(E + self.f_out(f), 0.0, 1.0)
+        return (y, E) if return_parts else y
+
+    def forward(self, x, return_parts=False):
+        L = self.phase_a(x)
+        if return_parts:
+            y, E = self.phase_b(x, L, return_parts=True)
+            return {"L": L, "E": E, "y": y}
+        return self.phase_b(x, L)
+
+    def metadata(self):
+        return {"arch": ARCH, "arch_version": str(ARCH_VERSION), "config": json.dumps(asdict(self.cfg), sort_keys=True)}
+
+
+def build_student(name: str) -> LDFCNet:
+    return LDFCNet(CONFIGS[name])
+
+
+# --------------------------------------------------------------------------------------------
+# Teacher: a much larger Retinex model. Its illumination estimator is a small U-Net at full
+# resolution; its restorer is a wide U-Net fed with (x, E, L). It exposes the same components as
+# the student (L, E, y), which is what lets Retinex-KD compare them at the same scales.
+
+def _cbr(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.LeakyReLU(0.1, inplace=True),
+                         nn.Conv2d(cout, cout, 3, padding=1), nn.LeakyReLU(0.1, inplace=True))
+
+
+class UNet(nn.Module):
+    def __init__(self, cin, cout, widths):
+        super().__init__()
+        self.enc = nn.ModuleList()
+        c = cin
+        for w in widths:
+            self.enc.append(_cbr(c, w))
+            c = w
+        self.dec = nn.ModuleList()
+        self.up = nn.ModuleList()
+        for w in reversed(widths[:-1]):
+            self.up.append(nn.ConvTranspose2d(c, w, 2, stride=2))
+            self.dec.append(_cbr(2 * w, w))
+            c = w
+        self.out = nn.Conv2d(c, cout, 3, padding=1)
+
+    def forward(self, x):
+        H, W = x.shape[-2:]
+        m = 2 ** (len(self.enc) - 1)
+        ph, pw = (-H) % m, (-W) % m
+        x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        skips = []
+        h = x
+        for i, e in enumerate(self.enc):
+            if i:
+                h = F.max_pool2d(h, 2)
+            h = e(h)
+            skips.append(h)
+        for up, dec, s in zip(self.up, self.dec, reversed(skips[:-1])):
+            h = dec(torch.cat([up(h), s], 1))
+        return self.out(h)[..., :H, :W]
+
+
+class RetinexTeacher(nn.Module):
+    def __init__(self, illum_widths=(16, 32, 64), restore_widths=(32, 64, 128, 192)):
+        super().__init__()
+        self.illum = UNet(3, 3, list(illum_widths))
+        self.restore = UNet(9, 3, list(restore_widths))
+        nn.init.constant_(self.illum.out.bias, -1.5)
+        nn.init.zeros_(self.restore.out.weight)
+        nn.init.zeros_(self.restore.out.bias)
+
+    def forward(self, x, return_parts=False):
+        L = EPS + (1 - EPS) * torch.sigmoid(self.illum(x))
+        E = torch.clamp(x / L, max=1.0)
+        y = torch.clamp(E + self.restore(torch.cat([x, E, L], 1)), 0.0, 1.0)
+        if return_parts:
+            return {"L": L, "E": E, "y": y}
+        return y
+
+
+def count_params(m: nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())
+
+
+def count_macs(m: nn.Module, h=256, w=256) -> int:
+    """Multiply-accumulates of one forward pass (fvcore convention: FLOPs/2 of conv/matmul)."""
+    from torch.utils.flop_counter import FlopCounterMode
+    x = torch.rand(1, 3, h, w)
+    with torch.no_grad(), FlopCounterMode(display=False) as fc:
+        m(x)
+    return fc.get_total_flops() // 2

@@ -1,0 +1,45 @@
+"""A folder (or list) of images in, enhanced PNGs out, any size.
+
+    python predict.py --model ldfc-net --checkpoint checkpoints/distill-ldfc-net.pt IN_DIR OUT_DIR
+"""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+import data
+import iqa
+from train import build
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("input")
+    ap.add_argument("output")
+    args = ap.parse_args()
+    model = build(args.model)
+    c = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
+    model.load_state_dict({k: v.float() for k, v in c["model"].items()})
+    model.eval()
+    src = Path(args.input)
+    files = sorted(p for p in src.iterdir() if not p.name.startswith(".")) if src.is_dir() else [src]
+    os.makedirs(args.output, exist_ok=True)
+    with torch.no_grad():
+        for p in files:
+            try:
+                x = data.load_rgb(p).float().div(255).unsqueeze(0)
+            except Exception as e:  # not an image: say so, keep going
+                print(f"predict.py: skipping {p}: {e}", file=sys.stderr)
+                continue
+            y = iqa.to_uint8(model(x)[0]).astype("uint8")
+            Image.fromarray(y).save(Path(args.output) / f"{p.stem}.png")
+    print(f"{len(files)} images -> {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

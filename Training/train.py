@@ -1,0 +1,218 @@
+"""Trains the teacher, a distilled student (Retinex-KD) or a student alone (the ablation).
+
+    python train.py configs/teacher.py [--minutes M] [--max-steps N]
+    python train.py configs/distill-ldfc-net.py
+    python train.py configs/student-ldfc-net.py
+
+Resumable: the full state goes to runs/NAME/ckpt.pt; a compact copy (weights, step, schedule
+position) goes to checkpoints/NAME.pt, which is committed so that a later session continues from it.
+Validation metrics are appended to checkpoints/NAME.log. bf16 autocast on CPU; CUDA when present.
+"""
+import argparse
+import json
+import math
+import os
+import runpy
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+import data
+import iqa
+import losses
+from model import RetinexTeacher, build_student, count_params
+
+HERE = Path(__file__).resolve().parent
+RUNS = HERE / "runs"
+CHECKPOINTS = HERE / "checkpoints"
+
+DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5, w_prior=0.1, w_selfcal=0.05,
+                w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None,
+                eval_every=500, ckpt_every=250, seed=1)
+
+
+def load_config(path):
+    cfg = dict(DEFAULTS)
+    cfg.update({k: v for k, v in runpy.run_path(str(path)).items() if not k.startswith("_")})
+    cfg["name"] = Path(path).stem
+    return cfg
+
+
+def build(model_name):
+    return RetinexTeacher() if model_name == "teacher" else build_student(model_name)
+
+
+def load_compact(model, name):
+    """Weights (and step) from checkpoints/NAME.pt, or None when there is none."""
+    p = CHECKPOINTS / f"{name}.pt"
+    if not p.exists():
+        return None
+    c = torch.load(p, map_location="cpu", weights_only=True)
+    model.load_state_dict({k: v.float() for k, v in c["model"].items()})
+    return c
+
+
+def save_compact(model, name, step, best, half):
+    CHECKPOINTS.mkdir(exist_ok=True)
+    sd = {k: (v.half() if half else v.float()).cpu() for k, v in model.state_dict().items()}
+    tmp = CHECKPOINTS / f".{name}.pt.tmp"
+    torch.save({"model": sd, "step": step, "best": best}, tmp)
+    os.replace(tmp, CHECKPOINTS / f"{name}.pt")
+
+
+def lr_at(cfg, step):
+    if step < cfg["warmup"]:
+        return cfg["lr"] * (step + 1) / cfg["warmup"]
+    t = min(1.0, (step - cfg["warmup"]) / max(1, cfg["steps"] - cfg["warmup"]))
+    return cfg["lr"] * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+@torch.no_grad()
+def evaluate(model, pairs, device):
+    """Mean PSNR / SSIM on full validation images, quantised to uint8 (as iqa.py sees PNGs)."""
+    model.eval()
+    ps, ss = [], []
+    for low, high in pairs:
+        x = low.float().div(255).unsqueeze(0).to(device)
+        y = model(x)[0]
+        a, b = iqa.to_uint8(y), high.permute(1, 2, 0).numpy().astype("float64")
+        ps.append(iqa.psnr(a, b))
+        ss.append(iqa.ssim(a, b))
+    model.train()
+    return sum(ps) / len(ps), sum(ss) / len(ss)
+
+
+@torch.no_grad()
+def teacher_stacks(teacher, pairs, device):
+    """Per training image: [low, high, teacher L, teacher y] as one float16 12xHxW stack in [0,1]."""
+    teacher.eval()
+    out = []
+    for low, high in pairs:
+        x = low.float().div(255).unsqueeze(0).to(device)
+        p = teacher(x, return_parts=True)
+        out.append(torch.cat([x[0], high.float().div(255).to(device), p["L"][0], p["y"][0]]).half().cpu())
+    return out
+
+
+def step_loss(cfg, model, batch, autocast):
+    low, high = batch[:, 0:3], batch[:, 3:6]
+    with autocast():  # the networks run in bf16; the losses are computed in fp32
+        parts = model(low, return_parts=True)
+    y, L = parts["y"].float(), parts["L"].float()
+    terms = {"rec": losses.reconstruction(y, high, cfg["w_ssim"])}
+    terms["prior"] = cfg["w_prior"] * losses.illumination_prior(L, low, high)
+    phase_a = model.phase_a if hasattr(model, "phase_a") else (lambda z: model(z, return_parts=True)["L"])
+
+    def phase_a_bf16(z):
+        with autocast():
+            return phase_a(z).float()
+    terms["selfcal"] = cfg["w_selfcal"] * losses.self_calibration(phase_a_bf16, low, L)
+    if cfg["mode"] == "distill":
+        tL, ty = batch[:, 6:9], batch[:, 9:12]
+        terms["bright"] = cfg["w_bright"] * F.l1_loss(L, losses.at_scale(tL, L))
+        terms["colour"] = cfg["w_colour"] * losses.colour_angle(y, ty)
+        terms["texture"] = cfg["w_texture"] * losses.texture(y, ty)
+        terms["output"] = cfg["w_output"] * F.l1_loss(y, ty)
+    return sum(terms.values()), terms
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("config")
+    ap.add_argument("--minutes", type=float, default=1e9, help="stop (with a checkpoint) after this long")
+    ap.add_argument("--max-steps", type=int, default=None, help="stop after this many steps in this run")
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args()
+    cfg = load_config(args.config)
+    name = cfg["name"]
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    autocast = lambda: torch.autocast(device, dtype=torch.bfloat16)
+    torch.manual_seed(cfg["seed"])
+
+    model = build(cfg["model"]).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=1e-4 if cfg["model"] != "teacher" else 0.0)
+    step, best = 0, None
+    full = RUNS / name / "ckpt.pt"
+    if full.exists():
+        c = torch.load(full, map_location=device, weights_only=False)
+        model.load_state_dict(c["model"])
+        opt.load_state_dict(c["opt"])
+        step, best = c["step"], c["best"]
+        print(f"resumed {name} at step {step} from {full}", file=sys.stderr)
+    else:
+        c = load_compact(model, name)
+        if c:
+            step, best = c["step"], c["best"]
+            print(f"resumed {name} at step {step} from checkpoints/{name}.pt (fresh optimiser)", file=sys.stderr)
+            cfg["warmup"] = step + 100  # a short re-warm-up for the fresh optimiser state
+    model.to(device)
+
+    train_names, val_names = data.split_names()
+    train_pairs, val_pairs = data.load_pairs(train_names), data.load_pairs(val_names)
+    print(f"{name}: {cfg['model']} {count_params(model)} params, {len(train_pairs)} train / {len(val_pairs)} val pairs, "
+          f"device {device}, threads {torch.get_num_threads()}", file=sys.stderr)
+    if cfg["mode"] == "distill":
+        teacher = RetinexTeacher().to(device)
+        if not load_compact(teacher, cfg["teacher"]):
+            sys.exit(f"train.py: no teacher checkpoint checkpoints/{cfg['teacher']}.pt: train the teacher first")
+        t0 = time.time()
+        stacks = teacher_stacks(teacher, train_pairs, device)
+        del teacher
+        print(f"teacher outputs precomputed in {time.time() - t0:.0f} s", file=sys.stderr)
+    else:
+        stacks = [torch.cat([l, h]).half().div(255) for l, h in train_pairs]
+
+    gen = torch.Generator().manual_seed(cfg["seed"] * 100003 + step)
+    CHECKPOINTS.mkdir(exist_ok=True)
+    (RUNS / name).mkdir(parents=True, exist_ok=True)
+
+    def checkpoint():
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "best": best, "cfg": cfg},
+                   str(full) + ".tmp")
+        os.replace(str(full) + ".tmp", full)
+        save_compact(model, name, step, best, half=cfg["model"] == "teacher")
+
+    started, run_steps, t_last, acc = time.time(), 0, time.time(), {}
+    model.train()
+    while step < cfg["steps"]:
+        if (time.time() - started) / 60 > args.minutes or (args.max_steps is not None and run_steps >= args.max_steps):
+            break
+        for g in opt.param_groups:
+            g["lr"] = lr_at(cfg, step)
+        batch = data.random_patches(stacks, cfg["batch"], cfg["patch"], gen).to(device)
+        loss, terms = step_loss(cfg, model, batch, autocast)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        run_steps += 1
+        for k, v in terms.items():
+            acc[k] = acc.get(k, 0.0) + float(v.detach())
+        if step % 50 == 0:
+            dt = (time.time() - t_last) / 50
+            t_last = time.time()
+            print(f"{name} step {step} " + " ".join(f"{k} {v / 50:.4f}" for k, v in acc.items()) +
+                  f" lr {lr_at(cfg, step):.2e} {dt:.2f} s/step", file=sys.stderr, flush=True)
+            acc = {}
+        if step % cfg["ckpt_every"] == 0:
+            checkpoint()
+        if step % cfg["eval_every"] == 0 or step == cfg["steps"]:
+            p, s = evaluate(model, val_pairs, device)
+            best = max(best or 0.0, p)
+            line = {"step": step, "psnr": round(p, 3), "ssim": round(s, 4), "time": time.strftime("%Y-%m-%d %H:%M")}
+            print(f"{name} val {json.dumps(line)}", file=sys.stderr, flush=True)
+            with open(CHECKPOINTS / f"{name}.log", "a") as f:
+                f.write(json.dumps(line) + "\n")
+            checkpoint()
+    checkpoint()
+    print(f"{name}: stopped at step {step}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
