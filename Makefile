@@ -37,7 +37,7 @@ test: test-swift test-python
 
 test-swift:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing
 
 test-python:
 	cd Training && $(PYTHON) -m pytest -q tests
