@@ -17,12 +17,15 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "CSCKDSystem"),
 
         // Frames and the enhancer interface: shared by media, models and the pipeline.
         .target(name: "SCKDCore"),
         // FFmpeg demux/decode/convert/encode/mux. Knows nothing of networks.
         .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDSystem", "SCKDCore"]),
+        // LDFC-Net on oneDNN: safetensors weights, the graph, phases A and B. Knows nothing of video.
+        .target(name: "SCKDModel", dependencies: ["CDNNL", "SCKDCore"]),
         // The classical Retinex baseline enhancer.
         .target(name: "SCKDClassic", dependencies: ["SCKDCore"]),
         // Source -> enhance -> sink.
@@ -30,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "sckd",
             dependencies: [
-                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDPipeline", "CSCKDSystem",
+                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDModel", "SCKDPipeline", "CSCKDSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +41,7 @@ let package = Package(
         // Helpers shared by the test targets: run processes, make media with the ffmpeg CLI.
         .target(name: "SCKDTestSupport", path: "Tests/SCKDTestSupport"),
         .testTarget(name: "SCKDClassicTests", dependencies: ["SCKDClassic", "SCKDCore"]),
+        .testTarget(name: "SCKDModelTests", dependencies: ["SCKDModel", "SCKDCore", "SCKDTestSupport", "CDNNL"]),
         .testTarget(name: "SCKDMediaTests", dependencies: ["SCKDMedia", "SCKDCore", "SCKDTestSupport"]),
         .testTarget(name: "SCKDCLITests", dependencies: ["SCKDTestSupport"]),
     ],

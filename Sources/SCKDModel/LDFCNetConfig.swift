@@ -1,0 +1,126 @@
+import Foundation
+
+/// The architecture of an LDFC-Net, as `Training/model.py` defines it and as the weights file's
+/// `__metadata__` describes it (`arch`, `arch_version`, `config` JSON). The Swift graph is built
+/// from this, and a file for another architecture or version is refused.
+public struct LDFCNetConfig: Equatable, Codable, Sendable {
+    public static let architecture = "ldfc-net"
+    public static let architectureVersion = 1
+    /// Illumination floor: L = EPS + (1 - EPS) * sigmoid(z).
+    public static let illuminationFloor: Float = 0.01
+
+    public let name: String
+    public let aCh: Int
+    public let aBlocks: Int
+    public let fCh: Int
+    public let fBlocks: Int
+    public let lCh: Int
+    public let lBlocks: Int
+    public let lDense: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case name, aCh = "a_ch", aBlocks = "a_blocks", fCh = "f_ch", fBlocks = "f_blocks", lCh = "l_ch",
+             lBlocks = "l_blocks", lDense = "l_dense"
+    }
+
+    /// Reads and checks the metadata of a weights file.
+    public init(metadata: [String: String], path: String) throws {
+        guard metadata["arch"] == Self.architecture, metadata["arch_version"] == String(Self.architectureVersion) else {
+            let found = "\(metadata["arch"] ?? "no architecture") v\(metadata["arch_version"] ?? "?")"
+            throw WeightsError.unknownArchitecture(path: path, found: found)
+        }
+        guard let json = metadata["config"]?.data(using: .utf8) else {
+            throw WeightsError.badConfiguration(path: path, reason: "no config in __metadata__")
+        }
+        do {
+            self = try JSONDecoder().decode(LDFCNetConfig.self, from: json)
+        } catch {
+            throw WeightsError.badConfiguration(path: path, reason: "config is not an ldfc-net configuration")
+        }
+        let widths = [aCh, fCh, lCh]
+        guard widths.allSatisfy({ (1...1024).contains($0) }), [aBlocks, fBlocks, lBlocks].allSatisfy({ (0...64).contains($0) }) else {
+            throw WeightsError.badConfiguration(path: path, reason: "widths or block counts out of range")
+        }
+    }
+
+    /// Every tensor of the network and its shape, in PyTorch's state-dict naming and layout
+    /// (conv: O,I,KH,KW; depthwise: C,1,KH,KW; transposed conv: I,O,KH,KW).
+    public var tensorShapes: [(String, [Int])] {
+        var t: [(String, [Int])] = []
+        func conv(_ name: String, _ o: Int, _ i: Int, _ k: Int) { t += [("\(name).weight", [o, i, k, k]), ("\(name).bias", [o])] }
+        func ds(_ name: String, _ c: Int) { conv("\(name).dw", c, 1, 3); conv("\(name).pw", c, c, 1) }
+        func res(_ name: String, _ c: Int) { conv("\(name).c1", c, c, 3); conv("\(name).c2", c, c, 3) }
+        conv("a_down1", aCh, 3, 3)
+        conv("a_down2", aCh, aCh, 3)
+        for i in 0..<aBlocks { ds("a_blocks.\(i)", aCh) }
+        conv("a_head", 3, aCh, 3)
+        conv("f_in", fCh, 9, 3)
+        conv("f_mod", 2 * fCh, 3, 1)
+        conv("l_down", lCh, fCh, 3)
+        for i in 0..<lBlocks { lDense ? res("l_blocks.\(i)", lCh) : ds("l_blocks.\(i)", lCh) }
+        t += [("l_up.weight", [lCh, fCh, 2, 2]), ("l_up.bias", [fCh])]
+        for i in 0..<fBlocks { res("f_blocks.\(i)", fCh) }
+        conv("f_out", 3, fCh, 3)
+        return t
+    }
+
+    public var parameterCount: Int {
+        tensorShapes.reduce(0) { $0 + $1.1.reduce(1, *) }
+    }
+
+    /// One layer of the graph, for `sckd info` and the MAC count.
+    public struct Layer: Sendable {
+        public let name: String
+        public let kind: String
+        public let inChannels: Int
+        public let outChannels: Int
+        public let kernel: Int
+        /// Output size.
+        public let width: Int
+        public let height: Int
+        public let macs: Int
+        public let parameters: Int
+    }
+
+    /// The layer table at an input size, with multiply-accumulates (fvcore convention: a conv
+    /// output element costs in/groups x k x k MACs; elementwise work and resampling are free).
+    public func layers(width w: Int, height h: Int) -> [Layer] {
+        let w2 = (w + 1) / 2, h2 = (h + 1) / 2, w4 = (w2 + 1) / 2, h4 = (h2 + 1) / 2
+        var out: [Layer] = []
+        func add(_ name: String, _ kind: String, _ i: Int, _ o: Int, _ k: Int, _ ow: Int, _ oh: Int, groups: Int = 1) {
+            let macs = ow * oh * o * (i / groups) * k * k
+            out.append(Layer(name: name, kind: kind, inChannels: i, outChannels: o, kernel: k, width: ow, height: oh,
+                             macs: macs, parameters: o * (i / groups) * k * k + o))
+        }
+        add("a_down1", "conv s2", 3, aCh, 3, w2, h2)
+        add("a_down2", "conv s2", aCh, aCh, 3, w4, h4)
+        for i in 0..<aBlocks {
+            add("a_blocks.\(i).dw", "dwconv", aCh, aCh, 3, w4, h4, groups: aCh)
+            add("a_blocks.\(i).pw", "conv+sum", aCh, aCh, 1, w4, h4)
+        }
+        add("a_head", "conv+sigmoid", aCh, 3, 3, w4, h4)
+        add("f_in", "conv", 9, fCh, 3, w, h)
+        add("f_mod", "conv", 3, 2 * fCh, 1, w, h)
+        add("l_down", "conv s2", fCh, lCh, 3, w2, h2)
+        for i in 0..<lBlocks {
+            if lDense {
+                add("l_blocks.\(i).c1", "conv", lCh, lCh, 3, w2, h2)
+                add("l_blocks.\(i).c2", "conv+sum", lCh, lCh, 3, w2, h2)
+            } else {
+                add("l_blocks.\(i).dw", "dwconv", lCh, lCh, 3, w2, h2, groups: lCh)
+                add("l_blocks.\(i).pw", "conv+sum", lCh, lCh, 1, w2, h2)
+            }
+        }
+        // A 2x2 stride-2 transposed conv: each output element gets l_ch MACs.
+        out.append(Layer(name: "l_up", kind: "deconv s2", inChannels: lCh, outChannels: fCh, kernel: 2, width: w, height: h,
+                         macs: w2 * h2 * lCh * fCh * 4, parameters: lCh * fCh * 4 + fCh))
+        for i in 0..<fBlocks {
+            add("f_blocks.\(i).c1", "conv", fCh, fCh, 3, w, h)
+            add("f_blocks.\(i).c2", "conv+sum", fCh, fCh, 3, w, h)
+        }
+        add("f_out", "conv+sum+clip", fCh, 3, 3, w, h)
+        return out
+    }
+
+    public func macs(width: Int, height: Int) -> Int { layers(width: width, height: height).reduce(0) { $0 + $1.macs } }
+}

@@ -1,0 +1,301 @@
+import CDNNL
+import SCKDCore
+
+/// LDFC-Net inference on oneDNN primitives: phase A (input -> illumination at 1/4 resolution) and
+/// phase B (input + illumination -> output), as separate calls so the video pipeline can smooth
+/// the illumination between them.
+///
+/// Layouts are oneDNN's choice (`format_tag_any` on every convolution; the blocked layout chosen by
+/// the first full-resolution convolution is then imposed on everything that shares its tensors,
+/// so no reorders run between layers). Activations, sums, the light-guided scale/shift and the
+/// final clamp are fused as post-ops. Input and output pictures are bound zero-copy (planar float
+/// RGB is NCHW with N = 1). Primitives are created once per input size and reused.
+///
+/// Threading: one engine per thread, used only from the thread that created it (Debian's oneDNN
+/// uses OpenMP and wants primitives run where they were made); `threads` is that thread's OpenMP
+/// team size.
+public final class LDFCNetEngine: FrameEnhancer {
+    public let weights: LDFCNetWeights
+    public var config: LDFCNetConfig { weights.config }
+    public var name: String { config.name }
+    public let threads: Int
+    let ctx: DNNLContext
+    private var plans: [Size: Plan] = [:]
+    private var planOrder: [Size] = []
+    /// Plans kept for different input sizes (stills of many sizes, tiles of a large frame).
+    let maxPlans = 4
+
+    struct Size: Hashable { let width: Int, height: Int }
+
+    public init(weights: LDFCNetWeights, threads: Int = 0) throws {
+        self.weights = weights
+        self.threads = threads > 0 ? threads : Int(omp_get_max_threads())
+        ctx = try DNNLContext()
+    }
+
+    public func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
+        precondition(image.channels == 3)
+        let plan = try self.plan(width: image.width, height: image.height)
+        omp_set_num_threads(Int32(threads))
+        let L = PlanarImage(width: plan.w4, height: plan.h4, channels: 3)
+        try plan.inputA.bind(image.data)
+        try plan.illuminationOut.bind(L.data)
+        for p in plan.phaseA { try p.execute(ctx) }
+        try check(dnnl_stream_wait(ctx.stream), "stream_wait")
+        return L
+    }
+
+    public func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage {
+        precondition(image.channels == 3)
+        let plan = try self.plan(width: image.width, height: image.height)
+        precondition(illumination.width == plan.w4 && illumination.height == plan.h4 && illumination.channels == 3,
+                     "illumination \(illumination.width)x\(illumination.height) does not fit a \(image.width)x\(image.height) frame")
+        omp_set_num_threads(Int32(threads))
+        let out = PlanarImage(width: image.width, height: image.height, channels: 3)
+        try plan.inputB.bind(image.data)
+        try plan.illuminationIn.bind(illumination.data)
+        try plan.output.bind(out.data)
+        for p in plan.phaseB { try p.execute(ctx) }
+        try check(dnnl_stream_wait(ctx.stream), "stream_wait")
+        return out
+    }
+
+    /// The size of the illumination map for a frame size.
+    public static func illuminationSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        (((width + 1) / 2 + 1) / 2, ((height + 1) / 2 + 1) / 2)
+    }
+
+    /// Implementation names per primitive (for `sckd info` and to spot reference fallbacks).
+    public func implementations(width: Int, height: Int) throws -> [(String, String)] {
+        let plan = try self.plan(width: width, height: height)
+        return (plan.phaseA + plan.phaseB).map { ($0.name, $0.implementation) }
+    }
+
+    func plan(width: Int, height: Int) throws -> Plan {
+        let key = Size(width: width, height: height)
+        if let p = plans[key] { return p }
+        let p = try Plan(weights: weights, ctx: ctx, width: width, height: height)
+        plans[key] = p
+        planOrder.append(key)
+        if planOrder.count > maxPlans { plans[planOrder.removeFirst()] = nil }
+        return p
+    }
+}
+
+/// The primitives and memories for one input size.
+final class Plan {
+    let w: Int, h: Int, w2: Int, h2: Int, w4: Int, h4: Int
+    var phaseA: [DNNLPrimitive] = []
+    var phaseB: [DNNLPrimitive] = []
+    let inputA: DNNLMemory
+    let illuminationOut: DNNLMemory
+    let inputB: DNNLMemory
+    let illuminationIn: DNNLMemory
+    let output: DNNLMemory
+    private var keep: [AnyObject] = []  // weight memories and intermediates, alive as long as the plan
+    private let ctx: DNNLContext
+    private let weights: LDFCNetWeights
+
+    init(weights: LDFCNetWeights, ctx: DNNLContext, width: Int, height: Int) throws {
+        self.ctx = ctx
+        self.weights = weights
+        let cfg = weights.config
+        w = width; h = height
+        w2 = (w + 1) / 2; h2 = (h + 1) / 2
+        w4 = (w2 + 1) / 2; h4 = (h2 + 1) / 2
+        let full3 = try memoryDesc([1, 3, h, w], dnnl_f32, dnnl_nchw)
+        let quarter3 = try memoryDesc([1, 3, h4, w4], dnnl_f32, dnnl_nchw)
+        inputA = try DNNLMemory(full3, ctx, allocate: false)
+        illuminationOut = try DNNLMemory(quarter3, ctx, allocate: false)
+        inputB = try DNNLMemory(full3, ctx, allocate: false)
+        illuminationIn = try DNNLMemory(quarter3, ctx, allocate: false)
+        output = try DNNLMemory(full3, ctx, allocate: false)
+
+        // Phase A: illumination.
+        var a = try conv("a_down1", src: inputA, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
+        a = try conv("a_down2", src: a, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
+        for i in 0..<cfg.aBlocks { try dsBlock("a_blocks.\(i)", a, into: &phaseA) }
+        let floor = LDFCNetConfig.illuminationFloor
+        _ = try conv("a_head", src: a, out: 3, k: 3, stride: 1, post: [.sigmoid, .linear(alpha: 1 - floor, beta: floor)],
+                     dst: illuminationOut, into: &phaseA)
+
+        // Phase B, LGC: coarse enhancement E = min(x / L_up, 1), written straight into the output
+        // buffer (f_out later adds its residual there with a sum post-op), then features
+        // calibrated by the illumination.
+        let lup = try DNNLMemory(full3, ctx)
+        keep.append(lup)
+        try resample("resize", src: illuminationIn, dst: lup, into: &phaseB)
+        try binary("coarse", dnnl_binary_div, output: output, src0: inputB, src1: lup, post: [.clip(lower: 0, upper: 1)],
+                   into: &phaseB)
+        let cat = try DNNLMemory(try memoryDesc([1, 9, h, w], dnnl_f32, dnnl_nchw), ctx)
+        keep.append(cat)
+        try concat("concat", [inputB, output, lup], dst: cat, into: &phaseB)
+        let f = try conv("f_in", src: cat, out: cfg.fCh, k: 3, stride: 1, post: [.relu], into: &phaseB)
+        // f_mod's two halves: scale (with the "1 +" folded into its bias) and shift.
+        let mod = weights["f_mod.weight"], modBias = weights["f_mod.bias"]
+        let n = cfg.fCh * 3
+        let scale = try conv("f_mod.scale", src: lup, out: cfg.fCh, k: 1, stride: 1, dstDesc: f.desc,
+                             weights: Array(mod[0..<n]), bias: modBias[0..<cfg.fCh].map { $0 + 1 }, into: &phaseB)
+        let shift = try conv("f_mod.shift", src: lup, out: cfg.fCh, k: 1, stride: 1, dstDesc: f.desc,
+                             weights: Array(mod[n..<(2 * n)]), bias: Array(modBias[cfg.fCh...]), into: &phaseB)
+        try binary("calibrate", dnnl_binary_mul, output: f, src0: f, src1: scale, post: [], into: &phaseB)
+        try binary("calibrate.shift", dnnl_binary_add, output: f, src0: f, src1: shift, post: [], into: &phaseB)
+
+        // LISC: half-resolution body, back up by the 2x2 transposed conv (cropped to the frame by
+        // its right/bottom padding), added to the features.
+        let g = try conv("l_down", src: f, out: cfg.lCh, k: 3, stride: 2, post: [.relu], into: &phaseB)
+        for i in 0..<cfg.lBlocks {
+            if cfg.lDense { try resBlock("l_blocks.\(i)", g, into: &phaseB) } else { try dsBlock("l_blocks.\(i)", g, into: &phaseB) }
+        }
+        try deconvUp("l_up", src: g, dst: f, into: &phaseB)
+        for i in 0..<cfg.fBlocks { try resBlock("f_blocks.\(i)", f, into: &phaseB) }
+        _ = try conv("f_out", src: f, out: 3, k: 3, stride: 1, post: [.sum, .clip(lower: 0, upper: 1)], dst: output,
+                     into: &phaseB)
+    }
+
+    // MARK: - Layer builders
+
+    /// A convolution from `weights[name.weight]` (PyTorch O,I,KH,KW), zero padding k/2. The
+    /// destination is `dst` when given, else a new memory in `dstDesc` or in oneDNN's chosen layout.
+    @discardableResult
+    func conv(_ name: String, src: DNNLMemory, out: Int, k: Int, stride: Int, groups: Int = 1, post: [PostOps.Op] = [],
+              postSources: [DNNLMemory] = [], dst: DNNLMemory? = nil, dstDesc: MemoryDesc? = nil,
+              weights wOverride: [Float]? = nil, bias bOverride: [Float]? = nil,
+              into list: inout [DNNLPrimitive]) throws -> DNNLMemory {
+        let inC = Int(src.desc.dims.1)
+        let inH = Int(src.desc.dims.2), inW = Int(src.desc.dims.3)
+        let oh = (inH + 2 * (k / 2) - k) / stride + 1, ow = (inW + 2 * (k / 2) - k) / stride + 1
+        let wDims = groups == 1 ? [out, inC, k, k] : [groups, out / groups, inC / groups, k, k]
+        var srcMD = src.desc
+        var wAny = try memoryDesc(wDims, dnnl_f32, dnnl_format_tag_any)
+        var bMD = try memoryDesc([out], dnnl_f32, dnnl_x)
+        var dMD = try dst?.desc ?? dstDesc ?? memoryDesc([1, out, oh, ow], dnnl_f32, dnnl_format_tag_any)
+        var desc = dnnl_convolution_desc_t()
+        let strides: [dnnl_dim_t] = [dnnl_dim_t(stride), dnnl_dim_t(stride)]
+        let pad: [dnnl_dim_t] = [dnnl_dim_t(k / 2), dnnl_dim_t(k / 2)]
+        try check(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &srcMD, &wAny,
+                                                     &bMD, &dMD, strides, pad, pad), "convolution \(name)")
+        let prim = try create(name, &desc, PostOps(post))
+        let dstMem = try dst ?? DNNLMemory(prim.query(dnnl_query_dst_md), ctx)
+        let wMem = try loadWeights(wOverride ?? weights["\(name).weight"], dims: wDims,
+                                   tag: groups == 1 ? dnnl_oihw : dnnl_goihw, to: prim.query(dnnl_query_weights_md))
+        let bMem = try userMemory(bOverride ?? weights["\(name).bias"], bMD)
+        prim.args = [arg(DNNL_ARG_SRC, src), arg(DNNL_ARG_WEIGHTS, wMem), arg(DNNL_ARG_BIAS, bMem), arg(DNNL_ARG_DST, dstMem)]
+        addPostSources(prim, PostOps(post), postSources)
+        keep += [dstMem, wMem, bMem]
+        list.append(prim)
+        return dstMem
+    }
+
+    /// relu(h + pw(relu(dw(h)))), updating `h` in place.
+    func dsBlock(_ name: String, _ h: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+        let c = Int(h.desc.dims.1)
+        let t = try conv("\(name).dw", src: h, out: c, k: 3, stride: 1, groups: c, post: [.relu], dstDesc: h.desc, into: &list)
+        try conv("\(name).pw", src: t, out: c, k: 1, stride: 1, post: [.sum, .relu], dst: h, into: &list)
+    }
+
+    /// relu(h + c2(relu(c1(h)))), updating `h` in place.
+    func resBlock(_ name: String, _ h: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+        let c = Int(h.desc.dims.1)
+        let t = try conv("\(name).c1", src: h, out: c, k: 3, stride: 1, post: [.relu], dstDesc: h.desc, into: &list)
+        try conv("\(name).c2", src: t, out: c, k: 3, stride: 1, post: [.sum, .relu], dst: h, into: &list)
+    }
+
+    /// dst = relu(dst + crop(deconv2x2(src))): the crop is the transposed conv's right/bottom padding.
+    func deconvUp(_ name: String, src: DNNLMemory, dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+        let inC = Int(src.desc.dims.1), out = Int(dst.desc.dims.1)
+        let ih = Int(src.desc.dims.2), iw = Int(src.desc.dims.3)
+        let oh = Int(dst.desc.dims.2), ow = Int(dst.desc.dims.3)
+        var srcMD = src.desc, dMD = dst.desc
+        var wAny = try memoryDesc([out, inC, 2, 2], dnnl_f32, dnnl_format_tag_any)
+        var bMD = try memoryDesc([out], dnnl_f32, dnnl_x)
+        var desc = dnnl_deconvolution_desc_t()
+        let strides: [dnnl_dim_t] = [2, 2], padL: [dnnl_dim_t] = [0, 0]
+        let padR: [dnnl_dim_t] = [dnnl_dim_t(2 * ih - oh), dnnl_dim_t(2 * iw - ow)]
+        try check(dnnl_deconvolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_deconvolution_direct, &srcMD,
+                                                       &wAny, &bMD, &dMD, strides, padL, padR), "deconvolution \(name)")
+        let post = PostOps([.sum, .relu])
+        let prim = try create(name, &desc, post)
+        // PyTorch stores a transposed conv's weights as (in, out, kh, kw): oneDNN's "iohw".
+        let wMem = try loadWeights(weights["\(name).weight"], dims: [out, inC, 2, 2], tag: dnnl_iohw,
+                                   to: prim.query(dnnl_query_weights_md))
+        let bMem = try userMemory(weights["\(name).bias"], bMD)
+        prim.args = [arg(DNNL_ARG_SRC, src), arg(DNNL_ARG_WEIGHTS, wMem), arg(DNNL_ARG_BIAS, bMem), arg(DNNL_ARG_DST, dst)]
+        keep += [wMem, bMem]
+        list.append(prim)
+    }
+
+    func binary(_ name: String, _ alg: dnnl_alg_kind_t, output: DNNLMemory, src0: DNNLMemory, src1: DNNLMemory,
+                post: [PostOps.Op], postSources: [DNNLMemory] = [], into list: inout [DNNLPrimitive]) throws {
+        var a = src0.desc, b = src1.desc, d = output.desc
+        var desc = dnnl_binary_desc_t()
+        try check(dnnl_binary_desc_init(&desc, alg, &a, &b, &d), "binary \(name)")
+        let ops = PostOps(post)
+        let prim = try create(name, &desc, ops)
+        prim.args = [arg(DNNL_ARG_SRC_0, src0), arg(DNNL_ARG_SRC_1, src1), arg(DNNL_ARG_DST, output)]
+        addPostSources(prim, ops, postSources)
+        list.append(prim)
+    }
+
+    /// Bilinear, half-pixel centres (PyTorch's align_corners=False), to the destination's size.
+    func resample(_ name: String, src: DNNLMemory, dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+        var s = src.desc, d = dst.desc
+        var desc = dnnl_resampling_desc_t()
+        try check(dnnl_resampling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_resampling_linear, nil, &s, &d),
+                  "resampling \(name)")
+        let prim = try create(name, &desc, PostOps())
+        prim.args = [arg(DNNL_ARG_SRC, src), arg(DNNL_ARG_DST, dst)]
+        list.append(prim)
+    }
+
+    func concat(_ name: String, _ sources: [DNNLMemory], dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+        var mds = sources.map(\.desc)
+        var d = dst.desc
+        var pd: dnnl_primitive_desc_t?
+        try check(dnnl_concat_primitive_desc_create(&pd, &d, Int32(sources.count), 1, &mds, nil, ctx.engine), "concat \(name)")
+        let prim = try DNNLPrimitive(name: name, pd: pd!)
+        prim.args = sources.enumerated().map { arg(DNNL_ARG_MULTIPLE_SRC + Int32($0.offset), $0.element) } + [arg(DNNL_ARG_DST, dst)]
+        list.append(prim)
+    }
+
+    // MARK: - Plumbing
+
+    private func create<Desc>(_ name: String, _ desc: inout Desc, _ post: PostOps) throws -> DNNLPrimitive {
+        let attr = try post.makeAttr()
+        defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
+        var pd: dnnl_primitive_desc_t?
+        try withUnsafePointer(to: &desc) { p in
+            try check(dnnl_primitive_desc_create(&pd, UnsafeRawPointer(p), attr, ctx.engine, nil), "primitive_desc_create \(name)")
+        }
+        return try DNNLPrimitive(name: name, pd: pd!)
+    }
+
+    private func addPostSources(_ prim: DNNLPrimitive, _ ops: PostOps, _ sources: [DNNLMemory]) {
+        for (index, memory) in zip(ops.binaryIndices, sources) {
+            prim.args.append(arg(sckd_dnnl_arg_post_op_src1(Int32(index)), memory))
+        }
+    }
+
+    /// Copies PyTorch-layout floats into the layout a primitive wants (a reorder, once).
+    private func loadWeights(_ values: [Float], dims: [Int], tag: dnnl_format_tag_t, to target: MemoryDesc) throws -> DNNLMemory {
+        let user = try userMemory(values, try memoryDesc(dims, dnnl_f32, tag))
+        let dst = try DNNLMemory(target, ctx)
+        var s = user.desc, d = target
+        var pd: dnnl_primitive_desc_t?
+        try check(dnnl_reorder_primitive_desc_create(&pd, &s, ctx.engine, &d, ctx.engine, nil), "reorder weights")
+        let r = try DNNLPrimitive(name: "reorder", pd: pd!)
+        r.args = [arg(DNNL_ARG_FROM, user), arg(DNNL_ARG_TO, dst)]
+        try r.execute(ctx)
+        try check(dnnl_stream_wait(ctx.stream), "stream_wait")
+        return dst
+    }
+
+    private func userMemory(_ values: [Float], _ md: MemoryDesc) throws -> DNNLMemory {
+        let m = try DNNLMemory(md, ctx)
+        precondition(m.byteCount == values.count * 4, "tensor size \(values.count) vs descriptor \(m.byteCount / 4)")
+        values.withUnsafeBytes { m.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return m
+    }
+
+    private func arg(_ index: Int32, _ m: DNNLMemory) -> dnnl_exec_arg_t { dnnl_exec_arg_t(arg: index, memory: m.handle) }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// The weights of an LDFC-Net: the configuration from the file's metadata and every tensor,
+/// checked for presence and shape, with nothing left over.
+public final class LDFCNetWeights: @unchecked Sendable {
+    public let path: String
+    public let config: LDFCNetConfig
+    public let metadata: [String: String]
+    let tensors: [String: [Float]]
+
+    public convenience init(path: String) throws {
+        let file = try SafetensorsFile(path: path)
+        try self.init(file: file)
+    }
+
+    public init(file: SafetensorsFile) throws {
+        path = file.path
+        metadata = file.metadata
+        config = try LDFCNetConfig(metadata: file.metadata, path: file.path)
+        var t: [String: [Float]] = [:]
+        let shapes = config.tensorShapes
+        for (name, shape) in shapes { t[name] = try file.floats(name, shape: shape) }
+        let known = Set(shapes.map(\.0))
+        if let extra = file.tensors.keys.sorted().first(where: { !known.contains($0) }) {
+            throw WeightsError.unexpectedTensor(path: path, tensor: extra)
+        }
+        tensors = t
+    }
+
+    /// Steps the weights were trained for (0: an untrained export, for engine work only).
+    public var trainedSteps: Int { Int(metadata["trained_steps"] ?? "") ?? -1 }
+
+    subscript(_ name: String) -> [Float] { tensors[name]! }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import SCKDCore
+import XCTest
+
+@testable import SCKDModel
+
+/// The repository's Weights/ folder.
+let weightsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Weights").path
+
+func image(from values: [Float], width: Int, height: Int, channels: Int = 3) -> PlanarImage {
+    let img = PlanarImage(width: width, height: height, channels: channels)
+    values.withUnsafeBufferPointer { img.data.update(from: $0.baseAddress!, count: values.count) }
+    return img
+}
+
+/// fp32 outputs of the oneDNN engine against PyTorch's golden tensors (Training/export.py).
+final class ParityTests: XCTestCase {
+    func checkParity(_ model: String) throws {
+        let weights = try LDFCNetWeights(path: "\(weightsDirectory)/\(model).safetensors")
+        let golden = try SafetensorsFile(path: "\(weightsDirectory)/golden-\(model).safetensors")
+        let engine = try LDFCNetEngine(weights: weights, threads: 2)
+        let sizes = golden.tensors.keys.filter { $0.hasPrefix("input_") }.map { String($0.dropFirst(6)) }.sorted()
+        XCTAssertGreaterThanOrEqual(sizes.count, 3)
+        for size in sizes {
+            let wh = size.split(separator: "x").map { Int($0)! }
+            let (w, h) = (wh[0], wh[1])
+            let (w4, h4) = LDFCNetEngine.illuminationSize(width: w, height: h)
+            let x = image(from: try golden.floats("input_\(size)", shape: [1, 3, h, w]), width: w, height: h)
+            let goldenL = try golden.floats("illumination_\(size)", shape: [1, 3, h4, w4])
+            let goldenY = try golden.floats("output_\(size)", shape: [1, 3, h, w])
+            let L = try engine.estimateIllumination(x)
+            var errL: Float = 0
+            for i in 0..<goldenL.count { errL = max(errL, abs(L.data[i] - goldenL[i])) }
+            XCTAssertLessThanOrEqual(errL, 1e-4, "\(model) phase A at \(size)")
+            // Phase B from the golden illumination (so the phases are tested separately) …
+            let y = try engine.enhance(x, illumination: image(from: goldenL, width: w4, height: h4))
+            var errY: Float = 0
+            for i in 0..<goldenY.count { errY = max(errY, abs(y.data[i] - goldenY[i])) }
+            XCTAssertLessThanOrEqual(errY, 1e-4, "\(model) phase B at \(size)")
+            // … and end to end.
+            let y2 = try engine.enhance(x)
+            var err2: Float = 0
+            for i in 0..<goldenY.count { err2 = max(err2, abs(y2.data[i] - goldenY[i])) }
+            XCTAssertLessThanOrEqual(err2, 1e-4, "\(model) end to end at \(size)")
+        }
+    }
+
+    func testQualityStudentMatchesPyTorch() throws { try checkParity("ldfc-net") }
+    func testRealTimeStudentMatchesPyTorch() throws { try checkParity("ldfc-net-rt") }
+
+    func testParameterCountAgreesWithTrainingSide() throws {
+        // Training/count.py: ldfc-net 45198, ldfc-net-rt 16014 parameters.
+        XCTAssertEqual(try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net.safetensors").config.parameterCount, 45198)
+        XCTAssertEqual(try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net-rt.safetensors").config.parameterCount, 16014)
+    }
+}
