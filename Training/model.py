@@ -6,8 +6,10 @@ part of the contract with the Swift engine (Sources/SCKDModel):
 - conv: zero padding k//2, stride 1 or 2. A stride-2 3x3 conv maps H to ceil(H/2).
 - deconv (ConvTranspose2d k=2, s=2, no padding) maps h to 2h; the result is cropped to the
   top-left (H, W) of the full-resolution tensor it is added to.
-- resize: bilinear, align_corners=False (half-pixel centres, source coordinate clamped to >= 0),
-  to an explicit output size.
+- upsample4: bilinear x4, align_corners=False, with the scale fixed at 4 (not recomputed from the
+  sizes): full-resolution pixel p samples the illumination at (p + 0.5) / 4 - 0.5 (clamped to >= 0)
+  whatever the frame size, then the result is cropped to (H, W). Because the mapping does not
+  depend on the frame size, a frame processed in tiles (offsets multiple of 4) equals the whole.
 - illumination: L = EPS + (1 - EPS) * sigmoid(z), so 1/L is bounded by 1/EPS.
 - coarse enhancement: E = min(x / L_up, 1)  (x >= 0, L_up > 0 so E >= 0).
 - output: clamp(E + r, 0, 1).
@@ -46,8 +48,10 @@ CONFIGS = {
 }
 
 
-def resize(x, size):
-    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+def upsample4(L, size):
+    """Bilinear x4 with a fixed scale (see the module notes), cropped to `size`."""
+    up = F.interpolate(L, scale_factor=4.0, mode="bilinear", align_corners=False, recompute_scale_factor=False)
+    return up[..., :size[0], :size[1]]
 
 
 class DSBlock(nn.Module):
@@ -112,7 +116,7 @@ class LDFCNet(nn.Module):
 
     def phase_b(self, x, L, return_parts=False):
         H, W = x.shape[-2:]
-        Lu = resize(L, (H, W))
+        Lu = upsample4(L, (H, W))
         E = torch.clamp(x / Lu, max=1.0)
         f = F.relu(self.f_in(torch.cat([x, E, Lu], 1)))
         s, t = self.f_mod(Lu).chunk(2, 1)

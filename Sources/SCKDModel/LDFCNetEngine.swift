@@ -237,15 +237,37 @@ final class Plan {
         list.append(prim)
     }
 
-    /// Bilinear, half-pixel centres (PyTorch's align_corners=False), to the destination's size.
+    /// Bilinear x4 with half-pixel centres (PyTorch's align_corners=False) and the scale fixed at 4,
+    /// cropped to the destination: pixel p samples (p + 0.5) / 4 - 0.5 whatever the frame size.
+    /// oneDNN derives the scale from the sizes, so the x4 result goes to a scratch buffer and a
+    /// reorder from a cropping view writes the destination (3 planes: cheap).
     func resample(_ name: String, src: DNNLMemory, dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
-        var s = src.desc, d = dst.desc
+        let c = Int(src.desc.dims.1), sh = Int(src.desc.dims.2), sw = Int(src.desc.dims.3)
+        let dh = Int(dst.desc.dims.2), dw = Int(dst.desc.dims.3)
+        let exact = dh == 4 * sh && dw == 4 * sw
+        let target = exact ? dst : try DNNLMemory(try memoryDesc([1, c, 4 * sh, 4 * sw], dnnl_f32, dnnl_nchw), ctx)
+        var s = src.desc, d = target.desc
         var desc = dnnl_resampling_desc_t()
         try check(dnnl_resampling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_resampling_linear, nil, &s, &d),
                   "resampling \(name)")
         let prim = try create(name, &desc, PostOps())
-        prim.args = [arg(DNNL_ARG_SRC, src), arg(DNNL_ARG_DST, dst)]
+        prim.args = [arg(DNNL_ARG_SRC, src), arg(DNNL_ARG_DST, target)]
         list.append(prim)
+        guard !exact else { return }
+        keep.append(target)
+        var view = dnnl_memory_desc_t()
+        var parent = target.desc
+        let dims: [dnnl_dim_t] = [1, dnnl_dim_t(c), dnnl_dim_t(dh), dnnl_dim_t(dw)], offsets: [dnnl_dim_t] = [0, 0, 0, 0]
+        try check(dnnl_memory_desc_init_submemory(&view, &parent, dims, offsets), "submemory \(name)")
+        var out = dst.desc
+        var pd: dnnl_primitive_desc_t?
+        try check(dnnl_reorder_primitive_desc_create(&pd, &view, ctx.engine, &out, ctx.engine, nil), "crop \(name)")
+        let crop = try DNNLPrimitive(name: "\(name).crop", pd: pd!)
+        let viewMemory = try DNNLMemory(view, ctx, allocate: false)
+        try viewMemory.bind(target.pointer)
+        keep.append(viewMemory)
+        crop.args = [arg(DNNL_ARG_FROM, viewMemory), arg(DNNL_ARG_TO, dst)]
+        list.append(crop)
     }
 
     func concat(_ name: String, _ sources: [DNNLMemory], dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
