@@ -161,7 +161,33 @@ final class DNNLPrimitive {
         return s.map { String(cString: $0) } ?? "?"
     }
 
+    /// Source and destination layouts in oneDNN's letter notation ("src abcd  dst aBcd16b").
+    var layouts: String {
+        [("src", dnnl_query_src_md), ("dst", dnnl_query_dst_md)].compactMap { label, q in
+            guard let md = dnnl_primitive_desc_query_md(pd, q, 0), md.pointee.ndims > 0 else { return nil }
+            return "\(label) \(layoutName(md.pointee))"
+        }.joined(separator: "  ")
+    }
+
     func execute(_ ctx: DNNLContext) throws {
         try check(dnnl_primitive_execute(primitive, ctx.stream, Int32(args.count), args), "execute \(name)")
     }
+}
+
+/// A blocked memory descriptor's layout as oneDNN spells format tags: dimensions from outermost
+/// to innermost (a = N, b = C, …), a blocked dimension in capitals followed by its inner blocks.
+func layoutName(_ md: MemoryDesc) -> String {
+    guard md.format_kind == dnnl_blocked else { return "any" }
+    let n = Int(md.ndims)
+    let letters = Array("abcdefghijkl")
+    var m = md
+    let strides = withUnsafeBytes(of: &m.format_desc.blocking.strides) { Array($0.bindMemory(to: dnnl_dim_t.self).prefix(n)) }
+    let nblks = Int(md.format_desc.blocking.inner_nblks)
+    let blks = withUnsafeBytes(of: &m.format_desc.blocking.inner_blks) { Array($0.bindMemory(to: dnnl_dim_t.self).prefix(nblks)) }
+    let idxs = withUnsafeBytes(of: &m.format_desc.blocking.inner_idxs) { Array($0.bindMemory(to: dnnl_dim_t.self).prefix(nblks)) }
+    let blocked = Set(idxs.map { Int($0) })
+    let order = (0..<n).sorted { strides[$0] > strides[$1] || (strides[$0] == strides[$1] && $0 < $1) }
+    var name = String(order.map { blocked.contains($0) ? Character(letters[$0].uppercased()) : letters[$0] })
+    for (b, i) in zip(blks, idxs) { name += "\(b)\(letters[Int(i)])" }
+    return name
 }

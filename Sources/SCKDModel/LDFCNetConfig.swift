@@ -64,6 +64,15 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
         return t
     }
 
+    /// How far (full-resolution pixels) an output depends on its input, with margin: phase A's
+    /// illumination samples and phase B's features. Tiles need at least this much halo.
+    public var receptiveRadius: Int {
+        // Each k x k layer at a stride-product j widens the radius by (k / 2) * j.
+        let phaseA = 1 + 2 + 4 * aBlocks + 4 + 4  // a_down1, a_down2, blocks at /4, head; one /4 sample
+        let phaseB = 4 + 1 + 1 + lBlocks * (lDense ? 4 : 2) + 2 + 2 * fBlocks + 1  // upsample, f_in, l_down, body, l_up, f_blocks, f_out
+        return max(phaseA + 8, phaseB + 4)
+    }
+
     public var parameterCount: Int {
         tensorShapes.reduce(0) { $0 + $1.1.reduce(1, *) }
     }

@@ -23,7 +23,7 @@ public final class LDFCNetEngine: FrameEnhancer {
     private var plans: [Size: Plan] = [:]
     private var planOrder: [Size] = []
     /// Plans kept for different input sizes (stills of many sizes, tiles of a large frame).
-    let maxPlans = 4
+    let maxPlans = 8
 
     struct Size: Hashable { let width: Int, height: Int }
 
@@ -68,7 +68,7 @@ public final class LDFCNetEngine: FrameEnhancer {
     /// Implementation names per primitive (for `sckd info` and to spot reference fallbacks).
     public func implementations(width: Int, height: Int) throws -> [(String, String)] {
         let plan = try self.plan(width: width, height: height)
-        return (plan.phaseA + plan.phaseB).map { ($0.name, $0.implementation) }
+        return (plan.phaseA + plan.phaseB).map { ($0.name, "\($0.implementation)  \($0.layouts)") }
     }
 
     func plan(width: Int, height: Int) throws -> Plan {
@@ -116,8 +116,10 @@ final class Plan {
         a = try conv("a_down2", src: a, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
         for i in 0..<cfg.aBlocks { try dsBlock("a_blocks.\(i)", a, into: &phaseA) }
         let floor = LDFCNetConfig.illuminationFloor
-        _ = try conv("a_head", src: a, out: 3, k: 3, stride: 1, post: [.sigmoid, .linear(alpha: 1 - floor, beta: floor)],
-                     dst: illuminationOut, into: &phaseA)
+        // Jit convolutions write blocked layouts; the 3-plane map is reordered into the planar output.
+        let head = try conv("a_head", src: a, out: 3, k: 3, stride: 1, post: [.sigmoid, .linear(alpha: 1 - floor, beta: floor)],
+                            into: &phaseA)
+        try reorder("a_head.planar", from: head, to: illuminationOut, into: &phaseA)
 
         // Phase B, LGC: coarse enhancement E = min(x / L_up, 1), written straight into the output
         // buffer (f_out later adds its residual there with a sum post-op), then features
@@ -143,14 +145,20 @@ final class Plan {
 
         // LISC: half-resolution body, back up by the 2x2 transposed conv (cropped to the frame by
         // its right/bottom padding), added to the features.
-        let g = try conv("l_down", src: f, out: cfg.lCh, k: 3, stride: 2, post: [.relu], into: &phaseB)
+        let g = try conv("l_down", src: f, out: cfg.lCh, k: 3, stride: 2, post: [.relu],
+                         dstDesc: try memoryDesc([1, cfg.lCh, h2, w2], dnnl_f32, dnnl_aBcd16b), into: &phaseB)
         for i in 0..<cfg.lBlocks {
             if cfg.lDense { try resBlock("l_blocks.\(i)", g, into: &phaseB) } else { try dsBlock("l_blocks.\(i)", g, into: &phaseB) }
         }
         try deconvUp("l_up", src: g, dst: f, into: &phaseB)
         for i in 0..<cfg.fBlocks { try resBlock("f_blocks.\(i)", f, into: &phaseB) }
-        _ = try conv("f_out", src: f, out: 3, k: 3, stride: 1, post: [.sum, .clip(lower: 0, upper: 1)], dst: output,
-                     into: &phaseB)
+        // The residual comes out blocked; E + residual, clamped, lands in the planar output.
+        let residual = try conv("f_out", src: f, out: 3, k: 3, stride: 1, into: &phaseB)
+        let planarResidual = try DNNLMemory(full3, ctx)
+        keep.append(planarResidual)
+        try reorder("f_out.planar", from: residual, to: planarResidual, into: &phaseB)
+        try binary("output", dnnl_binary_add, output: output, src0: planarResidual, src1: output,
+                   post: [.clip(lower: 0, upper: 1)], into: &phaseB)
     }
 
     // MARK: - Layer builders
@@ -268,6 +276,15 @@ final class Plan {
         keep.append(viewMemory)
         crop.args = [arg(DNNL_ARG_FROM, viewMemory), arg(DNNL_ARG_TO, dst)]
         list.append(crop)
+    }
+
+    func reorder(_ name: String, from: DNNLMemory, to: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+        var s = from.desc, d = to.desc
+        var pd: dnnl_primitive_desc_t?
+        try check(dnnl_reorder_primitive_desc_create(&pd, &s, ctx.engine, &d, ctx.engine, nil), "reorder \(name)")
+        let prim = try DNNLPrimitive(name: name, pd: pd!)
+        prim.args = [arg(DNNL_ARG_FROM, from), arg(DNNL_ARG_TO, to)]
+        list.append(prim)
     }
 
     func concat(_ name: String, _ sources: [DNNLMemory], dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {

@@ -6,18 +6,6 @@ import SCKDCore
 import SCKDMedia
 import SCKDPipeline
 
-enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
-    case classic
-    case none
-
-    func makeEnhancer(strength: Float) -> FrameEnhancer {
-        switch self {
-        case .classic: return ClassicRetinexEnhancer(strength: strength)
-        case .none: return IdentityEnhancer()
-        }
-    }
-}
-
 struct Enhance: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Enhance a video file (or stdin) into a video file (or stdout).",
@@ -37,8 +25,7 @@ struct Enhance: ParsableCommand {
     @Option(name: [.customShort("f"), .customLong("format")], help: "Container format (mp4, mkv, nut, y4m, …); default: from the output name.")
     var format: String?
 
-    @Option(help: "Enhancer: classic (Retinex baseline) or none (pass-through).")
-    var model: ModelChoice = .classic
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Video encoder (libx264, libx265, ffv1, rawvideo, …); default libx264, or the container's own.")
     var codec: String?
@@ -49,8 +36,6 @@ struct Enhance: ParsableCommand {
     @Option(help: "Encoder preset for encoders that have one.")
     var preset: String = "veryfast"
 
-    @Option(help: "Enhancement strength, 0 (none) to 1 (classic model).")
-    var strength: Float = 0.75
 
     @Flag(name: .customLong("no-audio"), help: "Drop audio instead of copying it.")
     var noAudio = false
@@ -65,7 +50,6 @@ struct Enhance: ParsableCommand {
     var progress = false
 
     func validate() throws {
-        guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
         if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
         if output == "-" && format == nil { throw ValidationError("writing to stdout needs a container: add -f nut (or mkv, mp4, y4m, …)") }
     }
@@ -80,9 +64,11 @@ struct Enhance: ParsableCommand {
             let writer = try VideoWriter(output: destination, settings: settings, video: reader.video,
                                          copiedStreams: reader.copiedStreams)
             for note in writer.notes { console.info(note) }
+            let (enhancer, note) = try modelOptions.makeEnhancer()
+            if let note { console.info(note) }
             let v = reader.video
-            console.info("\(input): \(v.width)x\(v.height) \(v.codecName), \(String(format: "%.3g", Double(v.frameRate.num) / Double(v.frameRate.den))) fps, model \(model.rawValue)")
-            let job = EnhanceJob(reader: reader, writer: writer, enhancer: model.makeEnhancer(strength: strength),
+            console.info("\(input): \(v.width)x\(v.height) \(v.codecName), \(String(format: "%.3g", Double(v.frameRate.num) / Double(v.frameRate.den))) fps, model \(enhancer.name)")
+            let job = EnhanceJob(reader: reader, writer: writer, enhancer: enhancer,
                                  onProgress: { console.progress($0) })
             let report = try job.run()
             console.endProgress()

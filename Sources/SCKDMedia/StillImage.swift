@@ -1,0 +1,54 @@
+import CFFmpeg
+import Foundation
+import SCKDCore
+
+/// Still pictures through FFmpeg's image codecs (PNG, JPEG, WebP, BMP, TIFF, …): decoded to planar
+/// float RGB, written as 8-bit PNG.
+public enum StillImage {
+    /// The first picture of an image file, as planar float RGB in [0, 1].
+    public static func read(_ path: String) throws -> PlanarImage {
+        let reader = try VideoReader(path: path, copyAudio: false, copySubtitles: false)
+        while let event = try reader.next() {
+            if case let .picture(p) = event {
+                return PictureToRGB(width: reader.video.width, height: reader.video.height).convert(p)
+            }
+        }
+        throw MediaError.unsupportedVideo(path: path, reason: "no picture could be decoded")
+    }
+
+    /// Writes `image` as an 8-bit RGB PNG, under a temporary name renamed into place.
+    public static func writePNG(_ image: PlanarImage, to path: String, overwrite: Bool) throws {
+        let output = try OutputFile(path: path, overwrite: overwrite, inputPath: nil)
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else { throw MediaError.unknownCodec(name: "png") }
+        var ctx = avcodec_alloc_context3(codec)
+        defer { avcodec_free_context(&ctx) }
+        guard let enc = ctx else { throw MediaError.encoderFailed(codec: "png", reason: "out of memory") }
+        enc.pointee.width = Int32(image.width)
+        enc.pointee.height = Int32(image.height)
+        enc.pointee.pix_fmt = AV_PIX_FMT_RGB24
+        enc.pointee.time_base = AVRational(num: 1, den: 25)
+        var rc = avcodec_open2(enc, codec, nil)
+        if rc < 0 { throw MediaError.encoderFailed(codec: "png", reason: avErrorString(rc)) }
+        let tags = ColorTags(range: AVCOL_RANGE_JPEG, space: AVCOL_SPC_RGB, primaries: AVCOL_PRI_BT709,
+                             transfer: AVCOL_TRC_IEC61966_2_1, height: Int32(image.height), format: AV_PIX_FMT_RGB24)
+        var frame: UnsafeMutablePointer<AVFrame>? = RGBToPicture(width: image.width, height: image.height,
+                                                                 format: AV_PIX_FMT_RGB24, tags: tags).convert(image)
+        defer { av_frame_free(&frame) }
+        frame!.pointee.pts = 0
+        rc = avcodec_send_frame(enc, frame)
+        if rc >= 0 { rc = avcodec_send_frame(enc, nil) }
+        if rc < 0 { throw MediaError.encoderFailed(codec: "png", reason: avErrorString(rc)) }
+        var packet: UnsafeMutablePointer<AVPacket>? = av_packet_alloc()
+        defer { av_packet_free(&packet) }
+        rc = avcodec_receive_packet(enc, packet)
+        if rc < 0 { throw MediaError.encoderFailed(codec: "png", reason: avErrorString(rc)) }
+        let bytes = Data(bytes: packet!.pointee.data, count: Int(packet!.pointee.size))
+        do {
+            try bytes.write(to: URL(fileURLWithPath: output.writePath))
+        } catch {
+            output.discard()
+            throw MediaError.writeFailed(path: path, reason: (error as NSError).localizedDescription)
+        }
+        try output.commit()
+    }
+}

@@ -1,0 +1,95 @@
+import SCKDCore
+
+/// Runs an LDFC-Net engine over large frames in overlapping tiles so that memory stays bounded
+/// (a 20-channel full-resolution activation of an 8000x6000 still would take 3.8 GB).
+///
+/// The result equals the untiled one: tile origins and halos are multiples of 4 (the network's
+/// stride-2 convolutions and the fixed x4 illumination upsampling then sample the same grid as on
+/// the whole frame), and the halo exceeds the receptive field, so the zero padding at a tile's
+/// edge never reaches the part of the tile that is kept.
+public final class TiledEnhancer: FrameEnhancer {
+    public let engine: LDFCNetEngine
+    public var name: String { engine.name }
+    /// Kept part of a tile (a multiple of 4).
+    public let tileSize: Int
+    /// Extra context around each tile, in full-resolution pixels (a multiple of 4).
+    public let halo: Int
+    /// Frames up to this many pixels run untiled.
+    public let untiledLimit: Int
+
+    public init(engine: LDFCNetEngine, tileSize: Int = 512, halo: Int? = nil, untiledLimit: Int = 1920 * 1088) {
+        precondition(tileSize % 4 == 0 && tileSize > 0)
+        self.engine = engine
+        self.tileSize = tileSize
+        let h = halo ?? engine.config.receptiveRadius
+        self.halo = (h + 3) / 4 * 4
+        self.untiledLimit = untiledLimit
+    }
+
+    /// Tiles as (x, y, width, height) of the kept part, covering the frame.
+    func tiles(width: Int, height: Int) -> [(Int, Int, Int, Int)] {
+        var out: [(Int, Int, Int, Int)] = []
+        for y in stride(from: 0, to: height, by: tileSize) {
+            for x in stride(from: 0, to: width, by: tileSize) {
+                out.append((x, y, min(tileSize, width - x), min(tileSize, height - y)))
+            }
+        }
+        return out
+    }
+
+    /// The region a tile is computed on: the tile grown by the halo, clipped to the frame.
+    func region(_ t: (Int, Int, Int, Int), width: Int, height: Int) -> (Int, Int, Int, Int) {
+        let x0 = max(0, t.0 - halo), y0 = max(0, t.1 - halo)
+        let x1 = min(width, t.0 + t.2 + halo), y1 = min(height, t.1 + t.3 + halo)
+        return (x0, y0, x1 - x0, y1 - y0)
+    }
+
+    public func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
+        guard image.width * image.height > untiledLimit else { return try engine.estimateIllumination(image) }
+        let (lw, lh) = LDFCNetEngine.illuminationSize(width: image.width, height: image.height)
+        let L = PlanarImage(width: lw, height: lh, channels: 3)
+        for t in tiles(width: image.width, height: image.height) {
+            let r = region(t, width: image.width, height: image.height)
+            let part = try engine.estimateIllumination(crop(image, x: r.0, y: r.1, width: r.2, height: r.3))
+            // Keep the illumination samples of the tile itself (all offsets are multiples of 4).
+            let (tx, ty) = (t.0 / 4, t.1 / 4)
+            let (tw, th) = LDFCNetEngine.illuminationSize(width: t.2, height: t.3)
+            paste(part, from: (tx - r.0 / 4, ty - r.1 / 4), size: (tw, th), into: L, at: (tx, ty))
+        }
+        return L
+    }
+
+    public func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage {
+        guard image.width * image.height > untiledLimit else { return try engine.enhance(image, illumination: illumination) }
+        let out = PlanarImage(width: image.width, height: image.height, channels: 3)
+        for t in tiles(width: image.width, height: image.height) {
+            let r = region(t, width: image.width, height: image.height)
+            let (lw, lh) = LDFCNetEngine.illuminationSize(width: r.2, height: r.3)
+            let Lpart = crop(illumination, x: r.0 / 4, y: r.1 / 4, width: lw, height: lh)
+            let part = try engine.enhance(crop(image, x: r.0, y: r.1, width: r.2, height: r.3), illumination: Lpart)
+            paste(part, from: (t.0 - r.0, t.1 - r.1), size: (t.2, t.3), into: out, at: (t.0, t.1))
+        }
+        return out
+    }
+}
+
+/// A copy of a rectangle of `image` (all planes).
+func crop(_ image: PlanarImage, x: Int, y: Int, width: Int, height: Int) -> PlanarImage {
+    let out = PlanarImage(width: width, height: height, channels: image.channels)
+    for c in 0..<image.channels {
+        for row in 0..<height {
+            (out.plane(c) + row * width).update(from: image.plane(c) + (y + row) * image.width + x, count: width)
+        }
+    }
+    return out
+}
+
+/// Copies a `size` rectangle at `from` in `part` to `at` in `dst`.
+func paste(_ part: PlanarImage, from: (Int, Int), size: (Int, Int), into dst: PlanarImage, at: (Int, Int)) {
+    for c in 0..<dst.channels {
+        for row in 0..<size.1 {
+            (dst.plane(c) + (at.1 + row) * dst.width + at.0)
+                .update(from: part.plane(c) + (from.1 + row) * part.width + from.0, count: size.0)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import SCKDClassic
+import SCKDCore
+import SCKDModel
+
+/// The enhancers a user can pick. `auto` is LDFC-Net when trained weights are installed, else the
+/// classical baseline (an untrained network would only make noise).
+enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto
+    case ldfcNet = "ldfc-net"
+    case ldfcNetRT = "ldfc-net-rt"
+    case classic
+    case none
+
+    static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+/// Where weights files are looked for: --weights, $SCKD_WEIGHTS, the Weights/ folder of the
+/// source tree the binary was built in, an installed share/sckd/Weights, ./Weights.
+func weightsPath(for model: String, explicit: String?) -> String {
+    var dirs: [String] = []
+    if let e = explicit {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: e, isDirectory: &isDir), !isDir.boolValue { return e }
+        if e.hasSuffix(".safetensors") { return e }
+        dirs.append(e)
+    }
+    if let env = ProcessInfo.processInfo.environment["SCKD_WEIGHTS"] { dirs.append(env) }
+    if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        let bin = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        dirs.append(bin.appendingPathComponent("../../Weights").standardized.path)  // .build/<config>/sckd
+        dirs.append(bin.appendingPathComponent("../share/sckd/Weights").standardized.path)
+    }
+    dirs.append("Weights")
+    for d in dirs where FileManager.default.fileExists(atPath: "\(d)/\(model).safetensors") {
+        return "\(d)/\(model).safetensors"
+    }
+    return "\(dirs.first!)/\(model).safetensors"
+}
+
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Enhancer: auto (ldfc-net when trained weights are installed, else classic), ldfc-net, ldfc-net-rt, classic, none.")
+    var model: ModelChoice = .auto
+
+    @Option(help: "A weights file, or a folder holding <model>.safetensors.")
+    var weights: String?
+
+    @Option(help: "Threads for the network (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Classic enhancer strength, 0 (none) to 1.")
+    var strength: Float = 0.75
+
+    func validate() throws {
+        guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// The enhancer, and a note for the user when `auto` had to fall back.
+    func makeEnhancer(defaultNetwork: String = "ldfc-net", tiled: Bool = true) throws -> (FrameEnhancer, String?) {
+        switch model {
+        case .classic: return (ClassicRetinexEnhancer(strength: strength), nil)
+        case .none: return (IdentityEnhancer(), nil)
+        case .ldfcNet, .ldfcNetRT, .auto:
+            let name = model == .auto ? defaultNetwork : model.rawValue
+            let path = weightsPath(for: name, explicit: weights)
+            if model == .auto {
+                guard let w = try? LDFCNetWeights(path: path), w.trainedSteps > 0 else {
+                    return (ClassicRetinexEnhancer(strength: strength), "no trained \(name) weights installed: using the classic enhancer")
+                }
+                return (try network(w, tiled: tiled), nil)
+            }
+            let w = try LDFCNetWeights(path: path)
+            let note = w.trainedSteps == 0 ? "\(path) is an untrained export (engine testing only): expect noise" : nil
+            return (try network(w, tiled: tiled), note)
+        }
+    }
+
+    private func network(_ w: LDFCNetWeights, tiled: Bool) throws -> FrameEnhancer {
+        let engine = try LDFCNetEngine(weights: w, threads: threads ?? 0)
+        return tiled ? TiledEnhancer(engine: engine) : engine
+    }
+}
