@@ -5,10 +5,11 @@ part of the contract with the Swift engine (Sources/SCKDModel):
 
 - conv: zero padding k//2, stride 1 or 2. A stride-2 3x3 conv maps H to ceil(H/2).
 - deconv (ConvTranspose2d k=2, s=2, no padding) maps h to 2h; the result is cropped to the
-  top-left (H, W) of the full-resolution tensor it is added to.
-- upsample4: bilinear x4, align_corners=False, with the scale fixed at 4 (not recomputed from the
-  sizes): full-resolution pixel p samples the illumination at (p + 0.5) / 4 - 0.5 (clamped to >= 0)
-  whatever the frame size, then the result is cropped to (H, W). Because the mapping does not
+  top-left (H, W) of the full-resolution tensor it is added to (no activation after the add: the
+  engine fuses the add into the pixel-shuffle copy, where an activation cannot go).
+- upsample(L, s): bilinear xs (s = 4 to full, 2 to half resolution), align_corners=False, with the
+  scale fixed (not recomputed from the sizes): pixel p samples the illumination at (p + 0.5) / s - 0.5
+  (clamped to >= 0) whatever the frame size, then the result is cropped to the target size. Because the mapping does not
   depend on the frame size, a frame processed in tiles (offsets multiple of 4) equals the whole.
 - illumination: L = EPS + (1 - EPS) * sigmoid(z), so 1/L is bounded by 1/EPS.
 - coarse enhancement: E = min(x / L_up, 1)  (x >= 0, L_up > 0 so E >= 0).
@@ -36,6 +37,7 @@ class StudentConfig:
     a_ch: int          # phase A width (at H/2 and H/4)
     a_blocks: int      # depthwise-separable blocks at H/4
     f_ch: int          # full-resolution feature width
+    f_k: int           # kernel of the full-resolution input convolution (3, or 1 for real time)
     f_blocks: int      # full-resolution residual blocks (3x3 conv pairs)
     l_ch: int          # half-resolution (LISC body) width
     l_blocks: int      # half-resolution blocks
@@ -45,14 +47,14 @@ class StudentConfig:
 # Channel counts are multiples of 16: oneDNN's AVX-512 kernels work on 16-channel blocks and fall
 # back to slow reference code for a partly filled block (measured: f_ch = 12 or 20 ran "ref:any").
 CONFIGS = {
-    "ldfc-net": StudentConfig("ldfc-net", a_ch=16, a_blocks=3, f_ch=16, f_blocks=4, l_ch=48, l_blocks=4, l_dense=False),
-    "ldfc-net-rt": StudentConfig("ldfc-net-rt", a_ch=16, a_blocks=2, f_ch=16, f_blocks=0, l_ch=32, l_blocks=2, l_dense=False),
+    "ldfc-net": StudentConfig("ldfc-net", a_ch=16, a_blocks=3, f_ch=16, f_k=3, f_blocks=4, l_ch=48, l_blocks=4, l_dense=False),
+    "ldfc-net-rt": StudentConfig("ldfc-net-rt", a_ch=16, a_blocks=2, f_ch=16, f_k=1, f_blocks=0, l_ch=32, l_blocks=4, l_dense=False),
 }
 
 
-def upsample4(L, size):
-    """Bilinear x4 with a fixed scale (see the module notes), cropped to `size`."""
-    up = F.interpolate(L, scale_factor=4.0, mode="bilinear", align_corners=False, recompute_scale_factor=False)
+def upsample(L, factor, size):
+    """Bilinear x`factor` with a fixed scale (see the module notes), cropped to `size`."""
+    up = F.interpolate(L, scale_factor=float(factor), mode="bilinear", align_corners=False, recompute_scale_factor=False)
     return up[..., :size[0], :size[1]]
 
 
@@ -93,20 +95,21 @@ class LDFCNet(nn.Module):
         self.a_down2 = nn.Conv2d(a, a, 3, stride=2, padding=1)
         self.a_blocks = nn.ModuleList(DSBlock(a) for _ in range(cfg.a_blocks))
         self.a_head = nn.Conv2d(a, 3, 3, padding=1)
-        # LGC, phase B: features calibrated by the illumination (scale and shift from L).
-        self.f_in = nn.Conv2d(9, f, 3, padding=1)
-        self.f_mod = nn.Conv2d(3, 2 * f, 1)
-        # LISC: half-resolution body, back up by a 2x2 deconvolution, full-resolution refinement.
+        # Phase B: full-resolution features of (x, E, L_up); the LISC body at half resolution,
+        # calibrated by the illumination there (LGC: scale and shift from L, where it is cheap);
+        # back up by a 2x2 transposed conv; a light full-resolution refinement.
+        self.f_in = nn.Conv2d(9, f, cfg.f_k, padding=cfg.f_k // 2)
         self.l_down = nn.Conv2d(f, l, 3, stride=2, padding=1)
+        self.l_mod = nn.Conv2d(3, 2 * l, 1)
         self.l_blocks = nn.ModuleList((ResBlock(l) if cfg.l_dense else DSBlock(l)) for _ in range(cfg.l_blocks))
         self.l_up = nn.ConvTranspose2d(l, f, 2, stride=2)
         self.f_blocks = nn.ModuleList(ResBlock(f) for _ in range(cfg.f_blocks))
-        self.f_out = nn.Conv2d(f, 3, 3, padding=1)
+        self.f_out = nn.Conv2d(f, 3, 1)
         # Start near "E unchanged, illumination mid-grey" so early training is stable.
         nn.init.zeros_(self.f_out.weight)
         nn.init.zeros_(self.f_out.bias)
-        nn.init.zeros_(self.f_mod.weight)
-        nn.init.zeros_(self.f_mod.bias)
+        nn.init.zeros_(self.l_mod.weight)
+        nn.init.zeros_(self.l_mod.bias)
         nn.init.constant_(self.a_head.bias, -1.5)
 
     def phase_a(self, x):
@@ -118,15 +121,15 @@ class LDFCNet(nn.Module):
 
     def phase_b(self, x, L, return_parts=False):
         H, W = x.shape[-2:]
-        Lu = upsample4(L, (H, W))
+        Lu = upsample(L, 4, (H, W))
         E = torch.clamp(x / Lu, max=1.0)
         f = F.relu(self.f_in(torch.cat([x, E, Lu], 1)))
-        s, t = self.f_mod(Lu).chunk(2, 1)
-        f = f * (1 + s) + t
         g = F.relu(self.l_down(f))
+        s, t = self.l_mod(upsample(L, 2, g.shape[-2:])).chunk(2, 1)
+        g = g * (1 + s) + t
         for b in self.l_blocks:
             g = b(g)
-        f = F.relu(f + self.l_up(g)[..., :H, :W])
+        f = f + self.l_up(g)[..., :H, :W]
         for b in self.f_blocks:
             f = b(f)
         y = torch.clamp(E + self.f_out(f), 0.0, 1.0)

@@ -13,13 +13,15 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
     public let aCh: Int
     public let aBlocks: Int
     public let fCh: Int
+    /// Kernel of the full-resolution input convolution.
+    public let fK: Int
     public let fBlocks: Int
     public let lCh: Int
     public let lBlocks: Int
     public let lDense: Bool
 
     enum CodingKeys: String, CodingKey {
-        case name, aCh = "a_ch", aBlocks = "a_blocks", fCh = "f_ch", fBlocks = "f_blocks", lCh = "l_ch",
+        case name, aCh = "a_ch", aBlocks = "a_blocks", fCh = "f_ch", fK = "f_k", fBlocks = "f_blocks", lCh = "l_ch",
              lBlocks = "l_blocks", lDense = "l_dense"
     }
 
@@ -38,7 +40,8 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
             throw WeightsError.badConfiguration(path: path, reason: "config is not an ldfc-net configuration")
         }
         let widths = [aCh, fCh, lCh]
-        guard widths.allSatisfy({ (1...1024).contains($0) }), [aBlocks, fBlocks, lBlocks].allSatisfy({ (0...64).contains($0) }) else {
+        guard widths.allSatisfy({ (1...1024).contains($0) }), [aBlocks, fBlocks, lBlocks].allSatisfy({ (0...64).contains($0) }),
+              fK == 1 || fK == 3 else {
             throw WeightsError.badConfiguration(path: path, reason: "widths or block counts out of range")
         }
     }
@@ -54,13 +57,13 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
         conv("a_down2", aCh, aCh, 3)
         for i in 0..<aBlocks { ds("a_blocks.\(i)", aCh) }
         conv("a_head", 3, aCh, 3)
-        conv("f_in", fCh, 9, 3)
-        conv("f_mod", 2 * fCh, 3, 1)
+        conv("f_in", fCh, 9, fK)
         conv("l_down", lCh, fCh, 3)
+        conv("l_mod", 2 * lCh, 3, 1)
         for i in 0..<lBlocks { lDense ? res("l_blocks.\(i)", lCh) : ds("l_blocks.\(i)", lCh) }
         t += [("l_up.weight", [lCh, fCh, 2, 2]), ("l_up.bias", [fCh])]
         for i in 0..<fBlocks { res("f_blocks.\(i)", fCh) }
-        conv("f_out", 3, fCh, 3)
+        conv("f_out", 3, fCh, 1)
         return t
     }
 
@@ -69,7 +72,7 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
     public var receptiveRadius: Int {
         // Each k x k layer at a stride-product j widens the radius by (k / 2) * j.
         let phaseA = 1 + 2 + 4 * aBlocks + 4 + 4  // a_down1, a_down2, blocks at /4, head; one /4 sample
-        let phaseB = 4 + 1 + 1 + lBlocks * (lDense ? 4 : 2) + 2 + 2 * fBlocks + 1  // upsample, f_in, l_down, body, l_up, f_blocks, f_out
+        let phaseB = 4 + fK / 2 + 1 + 4 + lBlocks * (lDense ? 4 : 2) + 2 + 2 * fBlocks  // upsamples, f_in, l_down, body, l_up, f_blocks
         return max(phaseA + 8, phaseB + 4)
     }
 
@@ -108,9 +111,9 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
             add("a_blocks.\(i).pw", "conv+sum", aCh, aCh, 1, w4, h4)
         }
         add("a_head", "conv+sigmoid", aCh, 3, 3, w4, h4)
-        add("f_in", "conv", 9, fCh, 3, w, h)
-        add("f_mod", "conv", 3, 2 * fCh, 1, w, h)
+        add("f_in", "conv", 9, fCh, fK, w, h)
         add("l_down", "conv s2", fCh, lCh, 3, w2, h2)
+        add("l_mod", "conv", 3, 2 * lCh, 1, w2, h2)
         for i in 0..<lBlocks {
             if lDense {
                 add("l_blocks.\(i).c1", "conv", lCh, lCh, 3, w2, h2)
@@ -127,7 +130,7 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
             add("f_blocks.\(i).c1", "conv", fCh, fCh, 3, w, h)
             add("f_blocks.\(i).c2", "conv+sum", fCh, fCh, 3, w, h)
         }
-        add("f_out", "conv+sum+clip", fCh, 3, 3, w, h)
+        add("f_out", "conv", fCh, 3, 1, w, h)
         return out
     }
 

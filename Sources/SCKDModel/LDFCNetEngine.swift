@@ -1,4 +1,5 @@
 import CDNNL
+import Dispatch
 import SCKDCore
 
 /// LDFC-Net inference on oneDNN primitives: phase A (input -> illumination at 1/4 resolution) and
@@ -71,6 +72,28 @@ public final class LDFCNetEngine: FrameEnhancer {
         return (plan.phaseA + plan.phaseB).map { ($0.name, "\($0.implementation)  \($0.layouts)") }
     }
 
+    /// Milliseconds per primitive for one frame of this size (median of `runs`), in graph order.
+    public func profile(width: Int, height: Int, runs: Int = 5) throws -> [(String, Double)] {
+        let plan = try self.plan(width: width, height: height)
+        omp_set_num_threads(Int32(threads))
+        let x = PlanarImage(width: width, height: height, channels: 3, filledWith: 0.1)
+        let L = PlanarImage(width: plan.w4, height: plan.h4, channels: 3, filledWith: 0.2)
+        let out = PlanarImage(width: width, height: height, channels: 3)
+        try plan.inputA.bind(x.data); try plan.illuminationOut.bind(L.data)
+        try plan.inputB.bind(x.data); try plan.illuminationIn.bind(L.data); try plan.output.bind(out.data)
+        let all = plan.phaseA + plan.phaseB
+        var times = [[Double]](repeating: [], count: all.count)
+        for run in 0..<(runs + 1) {
+            for (i, p) in all.enumerated() {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                try p.execute(ctx)
+                try check(dnnl_stream_wait(ctx.stream), "stream_wait")
+                if run > 0 { times[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
+            }
+        }
+        return zip(all, times).map { ($0.name, $1.sorted()[$1.count / 2]) }
+    }
+
     func plan(width: Int, height: Int) throws -> Plan {
         let key = Size(width: width, height: height)
         if let p = plans[key] { return p }
@@ -84,6 +107,10 @@ public final class LDFCNetEngine: FrameEnhancer {
 
 /// The primitives and memories for one input size.
 final class Plan {
+    /// Layout of phase B's feature maps. Channels-last lets oneDNN use its brgemm kernels, whose
+    /// transposed convolution is ~40x faster here than the blocked-layout one (measured with
+    /// `sckd bench --profile`).
+    static let featureLayout = dnnl_acdb
     let w: Int, h: Int, w2: Int, h2: Int, w4: Int, h4: Int
     var phaseA: [DNNLPrimitive] = []
     var phaseB: [DNNLPrimitive] = []
@@ -126,34 +153,37 @@ final class Plan {
         // calibrated by the illumination.
         let lup = try DNNLMemory(full3, ctx)
         keep.append(lup)
-        try resample("resize", src: illuminationIn, dst: lup, into: &phaseB)
+        try resample("resize", factor: 4, src: illuminationIn, dst: lup, into: &phaseB)
         try binary("coarse", dnnl_binary_div, output: output, src0: inputB, src1: lup, post: [.clip(lower: 0, upper: 1)],
                    into: &phaseB)
-        let cat = try DNNLMemory(try memoryDesc([1, 9, h, w], dnnl_f32, dnnl_nchw), ctx)
+        let cat = try DNNLMemory(try memoryDesc([1, 9, h, w], dnnl_f32, Plan.featureLayout), ctx)
         keep.append(cat)
-        try concat("concat", [inputB, output, lup], dst: cat, into: &phaseB)
-        let f = try conv("f_in", src: cat, out: cfg.fCh, k: 3, stride: 1, post: [.relu], into: &phaseB)
-        // f_mod's two halves: scale (with the "1 +" folded into its bias) and shift.
-        let mod = weights["f_mod.weight"], modBias = weights["f_mod.bias"]
-        let n = cfg.fCh * 3
-        let scale = try conv("f_mod.scale", src: lup, out: cfg.fCh, k: 1, stride: 1, dstDesc: f.desc,
-                             weights: Array(mod[0..<n]), bias: modBias[0..<cfg.fCh].map { $0 + 1 }, into: &phaseB)
-        let shift = try conv("f_mod.shift", src: lup, out: cfg.fCh, k: 1, stride: 1, dstDesc: f.desc,
-                             weights: Array(mod[n..<(2 * n)]), bias: Array(modBias[cfg.fCh...]), into: &phaseB)
-        try binary("calibrate", dnnl_binary_mul, output: f, src0: f, src1: scale, post: [], into: &phaseB)
-        try binary("calibrate.shift", dnnl_binary_add, output: f, src0: f, src1: shift, post: [], into: &phaseB)
+        try concatChannelsLast("concat", [inputB, output, lup], dst: cat, into: &phaseB)
+        let f = try conv("f_in", src: cat, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
+                         dstDesc: try memoryDesc([1, cfg.fCh, h, w], dnnl_f32, Plan.featureLayout), into: &phaseB)
 
-        // LISC: half-resolution body, back up by the 2x2 transposed conv (cropped to the frame by
-        // its right/bottom padding), added to the features.
+        // LISC body at half resolution, calibrated there by the illumination (LGC: scale, with the
+        // "1 +" folded into its bias, and shift from L upsampled x2).
         let g = try conv("l_down", src: f, out: cfg.lCh, k: 3, stride: 2, post: [.relu],
-                         dstDesc: try memoryDesc([1, cfg.lCh, h2, w2], dnnl_f32, dnnl_aBcd16b), into: &phaseB)
+                         dstDesc: try memoryDesc([1, cfg.lCh, h2, w2], dnnl_f32, Plan.featureLayout), into: &phaseB)
+        let l2 = try DNNLMemory(try memoryDesc([1, 3, h2, w2], dnnl_f32, Plan.featureLayout), ctx)
+        keep.append(l2)
+        try resample("resize2", factor: 2, src: illuminationIn, dst: l2, into: &phaseB)
+        let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]
+        let n = cfg.lCh * 3
+        let scale = try conv("l_mod.scale", src: l2, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
+                             weights: Array(mod[0..<n]), bias: modBias[0..<cfg.lCh].map { $0 + 1 }, into: &phaseB)
+        let shift = try conv("l_mod.shift", src: l2, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
+                             weights: Array(mod[n..<(2 * n)]), bias: Array(modBias[cfg.lCh...]), into: &phaseB)
+        try binary("calibrate", dnnl_binary_mul, output: g, src0: g, src1: scale, post: [], into: &phaseB)
+        try binary("calibrate.shift", dnnl_binary_add, output: g, src0: g, src1: shift, post: [], into: &phaseB)
         for i in 0..<cfg.lBlocks {
             if cfg.lDense { try resBlock("l_blocks.\(i)", g, into: &phaseB) } else { try dsBlock("l_blocks.\(i)", g, into: &phaseB) }
         }
         try deconvUp("l_up", src: g, dst: f, into: &phaseB)
         for i in 0..<cfg.fBlocks { try resBlock("f_blocks.\(i)", f, into: &phaseB) }
         // The residual comes out blocked; E + residual, clamped, lands in the planar output.
-        let residual = try conv("f_out", src: f, out: 3, k: 3, stride: 1, into: &phaseB)
+        let residual = try conv("f_out", src: f, out: 3, k: 1, stride: 1, into: &phaseB)
         let planarResidual = try DNNLMemory(full3, ctx)
         keep.append(planarResidual)
         try reorder("f_out.planar", from: residual, to: planarResidual, into: &phaseB)
@@ -209,28 +239,65 @@ final class Plan {
         try conv("\(name).c2", src: t, out: c, k: 3, stride: 1, post: [.sum, .relu], dst: h, into: &list)
     }
 
-    /// dst = relu(dst + crop(deconv2x2(src))): the crop is the transposed conv's right/bottom padding.
+    /// dst += crop(deconv2x2s2(src)), as a 1x1 convolution to 4 x out channels at half resolution
+    /// (one group of `out` per output sub-position dy, dx) and four strided copies that scatter
+    /// each group to every second row and column of `dst`, adding (a reorder with a sum post-op).
+    /// oneDNN's own transposed convolution ran ~40x slower here. Both tensors are channels-last.
     func deconvUp(_ name: String, src: DNNLMemory, dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
         let inC = Int(src.desc.dims.1), out = Int(dst.desc.dims.1)
         let ih = Int(src.desc.dims.2), iw = Int(src.desc.dims.3)
-        let oh = Int(dst.desc.dims.2), ow = Int(dst.desc.dims.3)
-        var srcMD = src.desc, dMD = dst.desc
-        var wAny = try memoryDesc([out, inC, 2, 2], dnnl_f32, dnnl_format_tag_any)
-        var bMD = try memoryDesc([out], dnnl_f32, dnnl_x)
-        var desc = dnnl_deconvolution_desc_t()
-        let strides: [dnnl_dim_t] = [2, 2], padL: [dnnl_dim_t] = [0, 0]
-        let padR: [dnnl_dim_t] = [dnnl_dim_t(2 * ih - oh), dnnl_dim_t(2 * iw - ow)]
-        try check(dnnl_deconvolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_deconvolution_direct, &srcMD,
-                                                       &wAny, &bMD, &dMD, strides, padL, padR), "deconvolution \(name)")
-        let post = PostOps([.sum, .relu])
-        let prim = try create(name, &desc, post)
-        // PyTorch stores a transposed conv's weights as (in, out, kh, kw): oneDNN's "iohw".
-        let wMem = try loadWeights(weights["\(name).weight"], dims: [out, inC, 2, 2], tag: dnnl_iohw,
-                                   to: prim.query(dnnl_query_weights_md))
-        let bMem = try userMemory(weights["\(name).bias"], bMD)
-        prim.args = [arg(DNNL_ARG_SRC, src), arg(DNNL_ARG_WEIGHTS, wMem), arg(DNNL_ARG_BIAS, bMem), arg(DNNL_ARG_DST, dst)]
-        keep += [wMem, bMem]
-        list.append(prim)
+        let H = Int(dst.desc.dims.2), W = Int(dst.desc.dims.3)
+        let wd = weights["\(name).weight"], bias = weights["\(name).bias"]  // (in, out, 2, 2)
+        // Output channel (dy * 2 + dx) * out + o takes deconv weight [i, o, dy, dx].
+        var w1 = [Float](repeating: 0, count: 4 * out * inC)
+        var b1 = [Float](repeating: 0, count: 4 * out)
+        for sub in 0..<4 {
+            for o in 0..<out {
+                b1[sub * out + o] = bias[o]
+                for i in 0..<inC { w1[(sub * out + o) * inC + i] = wd[(i * out + o) * 4 + sub] }
+            }
+        }
+        let u = try conv("\(name)", src: src, out: 4 * out, k: 1, stride: 1,
+                         dstDesc: try memoryDesc([1, 4 * out, ih, iw], dnnl_f32, dnnl_acdb), weights: w1, bias: b1, into: &list)
+        for dy in 0..<2 {
+            for dx in 0..<2 {
+                let sh = (H - dy + 1) / 2, sw = (W - dx + 1) / 2
+                guard sh > 0, sw > 0 else { continue }
+                let dims: [dnnl_dim_t] = [1, dnnl_dim_t(out), dnnl_dim_t(sh), dnnl_dim_t(sw)]
+                var from = dnnl_memory_desc_t(), to = dnnl_memory_desc_t()
+                let fromStrides: [dnnl_dim_t] = [dnnl_dim_t(ih * iw * 4 * out), 1, dnnl_dim_t(iw * 4 * out), dnnl_dim_t(4 * out)]
+                let toStrides: [dnnl_dim_t] = [dnnl_dim_t(H * W * out), 1, dnnl_dim_t(2 * W * out), dnnl_dim_t(2 * out)]
+                try check(dnnl_memory_desc_init_by_strides(&from, 4, dims, dnnl_f32, fromStrides), "view \(name)")
+                try check(dnnl_memory_desc_init_by_strides(&to, 4, dims, dnnl_f32, toStrides), "view \(name)")
+                from.offset0 = dnnl_dim_t((dy * 2 + dx) * out)
+                to.offset0 = dnnl_dim_t((dy * W + dx) * out)
+                let fromView = try DNNLMemory(from, ctx, allocate: false), toView = try DNNLMemory(to, ctx, allocate: false)
+                try fromView.bind(u.pointer)
+                try toView.bind(dst.pointer)
+                keep += [fromView, toView]
+                try reorder("\(name).shuffle\(dy)\(dx)", from: fromView, to: toView, accumulate: true, into: &list)
+            }
+        }
+    }
+
+    /// Copies the channels of each source into consecutive channel ranges of a channels-last
+    /// destination (oneDNN's concat into that layout falls back to reference code).
+    func concatChannelsLast(_ name: String, _ sources: [DNNLMemory], dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+        let total = Int(dst.desc.dims.1), H = Int(dst.desc.dims.2), W = Int(dst.desc.dims.3)
+        var offset = 0
+        for (k, s) in sources.enumerated() {
+            let c = Int(s.desc.dims.1)
+            var view = dnnl_memory_desc_t()
+            let dims: [dnnl_dim_t] = [1, dnnl_dim_t(c), dnnl_dim_t(H), dnnl_dim_t(W)]
+            let strides: [dnnl_dim_t] = [dnnl_dim_t(H * W * total), 1, dnnl_dim_t(W * total), dnnl_dim_t(total)]
+            try check(dnnl_memory_desc_init_by_strides(&view, 4, dims, dnnl_f32, strides), "view \(name)")
+            view.offset0 = dnnl_dim_t(offset)
+            let v = try DNNLMemory(view, ctx, allocate: false)
+            try v.bind(dst.pointer)
+            keep.append(v)
+            try reorder("\(name).\(k)", from: s, to: v, into: &list)
+            offset += c
+        }
     }
 
     func binary(_ name: String, _ alg: dnnl_alg_kind_t, output: DNNLMemory, src0: DNNLMemory, src1: DNNLMemory,
@@ -245,43 +312,40 @@ final class Plan {
         list.append(prim)
     }
 
-    /// Bilinear x4 with half-pixel centres (PyTorch's align_corners=False) and the scale fixed at 4,
-    /// cropped to the destination: pixel p samples (p + 0.5) / 4 - 0.5 whatever the frame size.
-    /// oneDNN derives the scale from the sizes, so the x4 result goes to a scratch buffer and a
-    /// reorder from a cropping view writes the destination (3 planes: cheap).
-    func resample(_ name: String, src: DNNLMemory, dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+    /// Bilinear x`factor` with half-pixel centres (PyTorch's align_corners=False) and the scale
+    /// fixed, cropped to the destination: pixel p samples (p + 0.5) / factor - 0.5 whatever the
+    /// frame size. oneDNN derives the scale from the sizes, so the full x`factor` result goes to a
+    /// planar scratch buffer and a reorder from a cropping view writes the destination (3 planes).
+    func resample(_ name: String, factor: Int, src: DNNLMemory, dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
         let c = Int(src.desc.dims.1), sh = Int(src.desc.dims.2), sw = Int(src.desc.dims.3)
         let dh = Int(dst.desc.dims.2), dw = Int(dst.desc.dims.3)
-        let exact = dh == 4 * sh && dw == 4 * sw
-        let target = exact ? dst : try DNNLMemory(try memoryDesc([1, c, 4 * sh, 4 * sw], dnnl_f32, dnnl_nchw), ctx)
-        var s = src.desc, d = target.desc
+        let scratch = try DNNLMemory(try memoryDesc([1, c, factor * sh, factor * sw], dnnl_f32, dnnl_nchw), ctx)
+        keep.append(scratch)
+        var s = src.desc, d = scratch.desc
         var desc = dnnl_resampling_desc_t()
         try check(dnnl_resampling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_resampling_linear, nil, &s, &d),
                   "resampling \(name)")
         let prim = try create(name, &desc, PostOps())
-        prim.args = [arg(DNNL_ARG_SRC, src), arg(DNNL_ARG_DST, target)]
+        prim.args = [arg(DNNL_ARG_SRC, src), arg(DNNL_ARG_DST, scratch)]
         list.append(prim)
-        guard !exact else { return }
-        keep.append(target)
         var view = dnnl_memory_desc_t()
-        var parent = target.desc
+        var parent = scratch.desc
         let dims: [dnnl_dim_t] = [1, dnnl_dim_t(c), dnnl_dim_t(dh), dnnl_dim_t(dw)], offsets: [dnnl_dim_t] = [0, 0, 0, 0]
         try check(dnnl_memory_desc_init_submemory(&view, &parent, dims, offsets), "submemory \(name)")
-        var out = dst.desc
-        var pd: dnnl_primitive_desc_t?
-        try check(dnnl_reorder_primitive_desc_create(&pd, &view, ctx.engine, &out, ctx.engine, nil), "crop \(name)")
-        let crop = try DNNLPrimitive(name: "\(name).crop", pd: pd!)
         let viewMemory = try DNNLMemory(view, ctx, allocate: false)
-        try viewMemory.bind(target.pointer)
+        try viewMemory.bind(scratch.pointer)
         keep.append(viewMemory)
-        crop.args = [arg(DNNL_ARG_FROM, viewMemory), arg(DNNL_ARG_TO, dst)]
-        list.append(crop)
+        try reorder("\(name).crop", from: viewMemory, to: dst, into: &list)
     }
 
-    func reorder(_ name: String, from: DNNLMemory, to: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+    /// A layout change; with `accumulate`, the destination is added to (sum post-op).
+    func reorder(_ name: String, from: DNNLMemory, to: DNNLMemory, accumulate: Bool = false,
+                 into list: inout [DNNLPrimitive]) throws {
         var s = from.desc, d = to.desc
         var pd: dnnl_primitive_desc_t?
-        try check(dnnl_reorder_primitive_desc_create(&pd, &s, ctx.engine, &d, ctx.engine, nil), "reorder \(name)")
+        let attr = try PostOps(accumulate ? [.sum] : []).makeAttr()
+        defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
+        try check(dnnl_reorder_primitive_desc_create(&pd, &s, ctx.engine, &d, ctx.engine, attr), "reorder \(name)")
         let prim = try DNNLPrimitive(name: name, pd: pd!)
         prim.args = [arg(DNNL_ARG_FROM, from), arg(DNNL_ARG_TO, to)]
         list.append(prim)
