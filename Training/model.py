@@ -4,6 +4,8 @@ Every operation here is one a oneDNN inference engine runs directly, and its exa
 part of the contract with the Swift engine (Sources/SCKDModel):
 
 - conv: zero padding k//2, stride 1 or 2. A stride-2 3x3 conv maps H to ceil(H/2).
+- the real-time body's 4x4 stride-4 conv reads (x, E, L_up) zero-padded right/bottom to a multiple
+  of 4; its 4x4 stride-4 transposed conv output is cropped to (H, W).
 - deconv (ConvTranspose2d k=2, s=2, no padding) maps h to 2h; the result is cropped to the
   top-left (H, W) of the full-resolution tensor it is added to (no activation after the add: the
   engine fuses the add into the pixel-shuffle copy, where an activation cannot go).
@@ -36,7 +38,7 @@ class StudentConfig:
     name: str
     a_ch: int          # phase A width (at H/2 and H/4)
     a_blocks: int      # depthwise-separable blocks at H/4
-    f_ch: int          # full-resolution feature width
+    f_ch: int          # full-resolution feature width (0: none, body at 1/4 resolution: real time)
     f_k: int           # kernel of the full-resolution input convolution (3, or 1 for real time)
     f_blocks: int      # full-resolution residual blocks (3x3 conv pairs)
     l_ch: int          # half-resolution (LISC body) width
@@ -48,7 +50,7 @@ class StudentConfig:
 # back to slow reference code for a partly filled block (measured: f_ch = 12 or 20 ran "ref:any").
 CONFIGS = {
     "ldfc-net": StudentConfig("ldfc-net", a_ch=16, a_blocks=3, f_ch=16, f_k=3, f_blocks=4, l_ch=48, l_blocks=4, l_dense=False),
-    "ldfc-net-rt": StudentConfig("ldfc-net-rt", a_ch=16, a_blocks=2, f_ch=16, f_k=1, f_blocks=0, l_ch=32, l_blocks=4, l_dense=False),
+    "ldfc-net-rt": StudentConfig("ldfc-net-rt", a_ch=16, a_blocks=2, f_ch=0, f_k=1, f_blocks=0, l_ch=48, l_blocks=4, l_dense=False),
 }
 
 
@@ -95,19 +97,30 @@ class LDFCNet(nn.Module):
         self.a_down2 = nn.Conv2d(a, a, 3, stride=2, padding=1)
         self.a_blocks = nn.ModuleList(DSBlock(a) for _ in range(cfg.a_blocks))
         self.a_head = nn.Conv2d(a, 3, 3, padding=1)
-        # Phase B: full-resolution features of (x, E, L_up); the LISC body at half resolution,
-        # calibrated by the illumination there (LGC: scale and shift from L, where it is cheap);
-        # back up by a 2x2 transposed conv; a light full-resolution refinement.
-        self.f_in = nn.Conv2d(9, f, cfg.f_k, padding=cfg.f_k // 2)
-        self.l_down = nn.Conv2d(f, l, 3, stride=2, padding=1)
+        # Phase B. Quality (f_ch > 0): full-resolution features of (x, E, L_up), a LISC body at
+        # half resolution, back up by a 2x2 transposed conv, full-resolution refinement.
+        # Real time (f_ch == 0): no full-resolution features at all; the body runs at 1/4
+        # resolution straight from (x, E, L_up) (a 4x4 stride-4 conv) and a 4x4 stride-4
+        # transposed conv turns it into a full-resolution residual (a sub-pixel output).
+        # Either way the body is calibrated by the illumination (LGC: scale and shift from L).
+        if cfg.f_ch > 0:
+            self.f_in = nn.Conv2d(9, f, cfg.f_k, padding=cfg.f_k // 2)
+            self.l_down = nn.Conv2d(f, l, 3, stride=2, padding=1)
+        else:
+            self.l_down = nn.Conv2d(9, l, 4, stride=4)
         self.l_mod = nn.Conv2d(3, 2 * l, 1)
         self.l_blocks = nn.ModuleList((ResBlock(l) if cfg.l_dense else DSBlock(l)) for _ in range(cfg.l_blocks))
-        self.l_up = nn.ConvTranspose2d(l, f, 2, stride=2)
-        self.f_blocks = nn.ModuleList(ResBlock(f) for _ in range(cfg.f_blocks))
-        self.f_out = nn.Conv2d(f, 3, 1)
+        if cfg.f_ch > 0:
+            self.l_up = nn.ConvTranspose2d(l, f, 2, stride=2)
+            self.f_blocks = nn.ModuleList(ResBlock(f) for _ in range(cfg.f_blocks))
+            self.f_out = nn.Conv2d(f, 3, 1)
+            out = self.f_out
+        else:
+            self.l_out = nn.ConvTranspose2d(l, 3, 4, stride=4)
+            out = self.l_out
         # Start near "E unchanged, illumination mid-grey" so early training is stable.
-        nn.init.zeros_(self.f_out.weight)
-        nn.init.zeros_(self.f_out.bias)
+        nn.init.zeros_(out.weight)
+        nn.init.zeros_(out.bias)
         nn.init.zeros_(self.l_mod.weight)
         nn.init.zeros_(self.l_mod.bias)
         nn.init.constant_(self.a_head.bias, -1.5)
@@ -123,16 +136,28 @@ class LDFCNet(nn.Module):
         H, W = x.shape[-2:]
         Lu = upsample(L, 4, (H, W))
         E = torch.clamp(x / Lu, max=1.0)
-        f = F.relu(self.f_in(torch.cat([x, E, Lu], 1)))
-        g = F.relu(self.l_down(f))
-        s, t = self.l_mod(upsample(L, 2, g.shape[-2:])).chunk(2, 1)
+        cat = torch.cat([x, E, Lu], 1)
+        if self.cfg.f_ch > 0:
+            f = F.relu(self.f_in(cat))
+            g = F.relu(self.l_down(f))
+            Lg = upsample(L, 2, g.shape[-2:])
+        else:
+            # Zero-pad to a multiple of 4 so the stride-4 conv covers every pixel: ceil(H/4) rows,
+            # the size of L itself.
+            g = F.relu(self.l_down(F.pad(cat, (0, (-W) % 4, 0, (-H) % 4))))
+            Lg = L
+        s, t = self.l_mod(Lg).chunk(2, 1)
         g = g * (1 + s) + t
         for b in self.l_blocks:
             g = b(g)
-        f = f + self.l_up(g)[..., :H, :W]
-        for b in self.f_blocks:
-            f = b(f)
-        y = torch.clamp(E + self.f_out(f), 0.0, 1.0)
+        if self.cfg.f_ch > 0:
+            f = f + self.l_up(g)[..., :H, :W]
+            for b in self.f_blocks:
+                f = b(f)
+            r = self.f_out(f)
+        else:
+            r = self.l_out(g)[..., :H, :W]
+        y = torch.clamp(E + r, 0.0, 1.0)
         return (y, E) if return_parts else y
 
     def forward(self, x, return_parts=False):

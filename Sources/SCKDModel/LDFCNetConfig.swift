@@ -39,8 +39,7 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
         } catch {
             throw WeightsError.badConfiguration(path: path, reason: "config is not an ldfc-net configuration")
         }
-        let widths = [aCh, fCh, lCh]
-        guard widths.allSatisfy({ (1...1024).contains($0) }), [aBlocks, fBlocks, lBlocks].allSatisfy({ (0...64).contains($0) }),
+        guard [aCh, lCh].allSatisfy({ (1...1024).contains($0) }), (0...1024).contains(fCh), fCh > 0 || fBlocks == 0, [aBlocks, fBlocks, lBlocks].allSatisfy({ (0...64).contains($0) }),
               fK == 1 || fK == 3 else {
             throw WeightsError.badConfiguration(path: path, reason: "widths or block counts out of range")
         }
@@ -48,6 +47,9 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
 
     /// Every tensor of the network and its shape, in PyTorch's state-dict naming and layout
     /// (conv: O,I,KH,KW; depthwise: C,1,KH,KW; transposed conv: I,O,KH,KW).
+    /// The real-time form: no full-resolution features; the body runs at 1/4 resolution.
+    public var bodyAtQuarter: Bool { fCh == 0 }
+
     public var tensorShapes: [(String, [Int])] {
         var t: [(String, [Int])] = []
         func conv(_ name: String, _ o: Int, _ i: Int, _ k: Int) { t += [("\(name).weight", [o, i, k, k]), ("\(name).bias", [o])] }
@@ -57,13 +59,21 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
         conv("a_down2", aCh, aCh, 3)
         for i in 0..<aBlocks { ds("a_blocks.\(i)", aCh) }
         conv("a_head", 3, aCh, 3)
-        conv("f_in", fCh, 9, fK)
-        conv("l_down", lCh, fCh, 3)
+        if bodyAtQuarter {
+            conv("l_down", lCh, 9, 4)
+        } else {
+            conv("f_in", fCh, 9, fK)
+            conv("l_down", lCh, fCh, 3)
+        }
         conv("l_mod", 2 * lCh, 3, 1)
         for i in 0..<lBlocks { lDense ? res("l_blocks.\(i)", lCh) : ds("l_blocks.\(i)", lCh) }
-        t += [("l_up.weight", [lCh, fCh, 2, 2]), ("l_up.bias", [fCh])]
-        for i in 0..<fBlocks { res("f_blocks.\(i)", fCh) }
-        conv("f_out", 3, fCh, 1)
+        if bodyAtQuarter {
+            t += [("l_out.weight", [lCh, 3, 4, 4]), ("l_out.bias", [3])]
+        } else {
+            t += [("l_up.weight", [lCh, fCh, 2, 2]), ("l_up.bias", [fCh])]
+            for i in 0..<fBlocks { res("f_blocks.\(i)", fCh) }
+            conv("f_out", 3, fCh, 1)
+        }
         return t
     }
 
@@ -72,7 +82,9 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
     public var receptiveRadius: Int {
         // Each k x k layer at a stride-product j widens the radius by (k / 2) * j.
         let phaseA = 1 + 2 + 4 * aBlocks + 4 + 4  // a_down1, a_down2, blocks at /4, head; one /4 sample
-        let phaseB = 4 + fK / 2 + 1 + 4 + lBlocks * (lDense ? 4 : 2) + 2 + 2 * fBlocks  // upsamples, f_in, l_down, body, l_up, f_blocks
+        let phaseB = bodyAtQuarter
+            ? 4 + 4 + lBlocks * (lDense ? 8 : 4) + 4  // upsample, l_down, body at /4, l_out
+            : 4 + fK / 2 + 1 + 4 + lBlocks * (lDense ? 4 : 2) + 2 + 2 * fBlocks  // upsamples, f_in, l_down, body, l_up, f_blocks
         return max(phaseA + 8, phaseB + 4)
     }
 
@@ -111,26 +123,37 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
             add("a_blocks.\(i).pw", "conv+sum", aCh, aCh, 1, w4, h4)
         }
         add("a_head", "conv+sigmoid", aCh, 3, 3, w4, h4)
-        add("f_in", "conv", 9, fCh, fK, w, h)
-        add("l_down", "conv s2", fCh, lCh, 3, w2, h2)
-        add("l_mod", "conv", 3, 2 * lCh, 1, w2, h2)
+        let (bw, bh) = bodyAtQuarter ? (w4, h4) : (w2, h2)
+        if bodyAtQuarter {
+            add("l_down", "conv s4", 9, lCh, 4, w4, h4)
+        } else {
+            add("f_in", "conv", 9, fCh, fK, w, h)
+            add("l_down", "conv s2", fCh, lCh, 3, w2, h2)
+        }
+        add("l_mod", "conv", 3, 2 * lCh, 1, bw, bh)
         for i in 0..<lBlocks {
             if lDense {
-                add("l_blocks.\(i).c1", "conv", lCh, lCh, 3, w2, h2)
-                add("l_blocks.\(i).c2", "conv+sum", lCh, lCh, 3, w2, h2)
+                add("l_blocks.\(i).c1", "conv", lCh, lCh, 3, bw, bh)
+                add("l_blocks.\(i).c2", "conv+sum", lCh, lCh, 3, bw, bh)
             } else {
-                add("l_blocks.\(i).dw", "dwconv", lCh, lCh, 3, w2, h2, groups: lCh)
-                add("l_blocks.\(i).pw", "conv+sum", lCh, lCh, 1, w2, h2)
+                add("l_blocks.\(i).dw", "dwconv", lCh, lCh, 3, bw, bh, groups: lCh)
+                add("l_blocks.\(i).pw", "conv+sum", lCh, lCh, 1, bw, bh)
             }
         }
-        // A 2x2 stride-2 transposed conv: each output element gets l_ch MACs.
-        out.append(Layer(name: "l_up", kind: "deconv s2", inChannels: lCh, outChannels: fCh, kernel: 2, width: w, height: h,
-                         macs: w2 * h2 * lCh * fCh * 4, parameters: lCh * fCh * 4 + fCh))
-        for i in 0..<fBlocks {
-            add("f_blocks.\(i).c1", "conv", fCh, fCh, 3, w, h)
-            add("f_blocks.\(i).c2", "conv+sum", fCh, fCh, 3, w, h)
+        if bodyAtQuarter {
+            // A 4x4 stride-4 transposed conv: l_ch MACs per output element, 3 x 16 outputs per input.
+            out.append(Layer(name: "l_out", kind: "deconv s4", inChannels: lCh, outChannels: 3, kernel: 4, width: w, height: h,
+                             macs: w4 * h4 * lCh * 3 * 16, parameters: lCh * 3 * 16 + 3))
+        } else {
+            // A 2x2 stride-2 transposed conv: each output element gets l_ch MACs.
+            out.append(Layer(name: "l_up", kind: "deconv s2", inChannels: lCh, outChannels: fCh, kernel: 2, width: w, height: h,
+                             macs: w2 * h2 * lCh * fCh * 4, parameters: lCh * fCh * 4 + fCh))
+            for i in 0..<fBlocks {
+                add("f_blocks.\(i).c1", "conv", fCh, fCh, 3, w, h)
+                add("f_blocks.\(i).c2", "conv+sum", fCh, fCh, 3, w, h)
+            }
+            add("f_out", "conv", fCh, 3, 1, w, h)
         }
-        add("f_out", "conv", fCh, 3, 1, w, h)
         return out
     }
 

@@ -149,8 +149,8 @@ final class Plan {
         try reorder("a_head.planar", from: head, to: illuminationOut, into: &phaseA)
 
         // Phase B, LGC: coarse enhancement E = min(x / L_up, 1), written straight into the output
-        // buffer (f_out later adds its residual there with a sum post-op), then features
-        // calibrated by the illumination.
+        // buffer (the residual is added there at the end), and the channels-last input of the
+        // trainable part, (x, E, L_up).
         let lup = try DNNLMemory(full3, ctx)
         keep.append(lup)
         try resample("resize", factor: 4, src: illuminationIn, dst: lup, into: &phaseB)
@@ -159,35 +159,58 @@ final class Plan {
         let cat = try DNNLMemory(try memoryDesc([1, 9, h, w], dnnl_f32, Plan.featureLayout), ctx)
         keep.append(cat)
         try concatChannelsLast("concat", [inputB, output, lup], dst: cat, into: &phaseB)
-        let f = try conv("f_in", src: cat, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
-                         dstDesc: try memoryDesc([1, cfg.fCh, h, w], dnnl_f32, Plan.featureLayout), into: &phaseB)
 
-        // LISC body at half resolution, calibrated there by the illumination (LGC: scale, with the
-        // "1 +" folded into its bias, and shift from L upsampled x2).
-        let g = try conv("l_down", src: f, out: cfg.lCh, k: 3, stride: 2, post: [.relu],
-                         dstDesc: try memoryDesc([1, cfg.lCh, h2, w2], dnnl_f32, Plan.featureLayout), into: &phaseB)
-        let l2 = try DNNLMemory(try memoryDesc([1, 3, h2, w2], dnnl_f32, Plan.featureLayout), ctx)
-        keep.append(l2)
-        try resample("resize2", factor: 2, src: illuminationIn, dst: l2, into: &phaseB)
+        // LISC body, at 1/2 resolution behind full-resolution features (quality) or at 1/4 straight
+        // from the input (real time), calibrated there by the illumination (LGC: scale, with the
+        // "1 +" folded into its bias, and shift).
+        let quarter = cfg.bodyAtQuarter
+        let (bw, bh) = quarter ? (w4, h4) : (w2, h2)
+        let bodyDesc = try memoryDesc([1, cfg.lCh, bh, bw], dnnl_f32, Plan.featureLayout)
+        var f: DNNLMemory?
+        let g: DNNLMemory
+        let lBody = try DNNLMemory(try memoryDesc([1, 3, bh, bw], dnnl_f32, Plan.featureLayout), ctx)
+        keep.append(lBody)
+        if quarter {
+            // 4x4 stride 4 over the input zero-padded right/bottom to a multiple of 4.
+            g = try conv("l_down", src: cat, out: cfg.lCh, k: 4, stride: 4, padding: (0, 4 * h4 - h, 4 * w4 - w),
+                         post: [.relu], dstDesc: bodyDesc, into: &phaseB)
+            try reorder("l_mod.input", from: illuminationIn, to: lBody, into: &phaseB)
+        } else {
+            let features = try conv("f_in", src: cat, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
+                                    dstDesc: try memoryDesc([1, cfg.fCh, h, w], dnnl_f32, Plan.featureLayout), into: &phaseB)
+            f = features
+            g = try conv("l_down", src: features, out: cfg.lCh, k: 3, stride: 2, post: [.relu], dstDesc: bodyDesc, into: &phaseB)
+            try resample("resize2", factor: 2, src: illuminationIn, dst: lBody, into: &phaseB)
+        }
         let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]
         let n = cfg.lCh * 3
-        let scale = try conv("l_mod.scale", src: l2, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
+        let scale = try conv("l_mod.scale", src: lBody, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
                              weights: Array(mod[0..<n]), bias: modBias[0..<cfg.lCh].map { $0 + 1 }, into: &phaseB)
-        let shift = try conv("l_mod.shift", src: l2, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
+        let shift = try conv("l_mod.shift", src: lBody, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
                              weights: Array(mod[n..<(2 * n)]), bias: Array(modBias[cfg.lCh...]), into: &phaseB)
         try binary("calibrate", dnnl_binary_mul, output: g, src0: g, src1: scale, post: [], into: &phaseB)
         try binary("calibrate.shift", dnnl_binary_add, output: g, src0: g, src1: shift, post: [], into: &phaseB)
         for i in 0..<cfg.lBlocks {
             if cfg.lDense { try resBlock("l_blocks.\(i)", g, into: &phaseB) } else { try dsBlock("l_blocks.\(i)", g, into: &phaseB) }
         }
-        try deconvUp("l_up", src: g, dst: f, into: &phaseB)
-        for i in 0..<cfg.fBlocks { try resBlock("f_blocks.\(i)", f, into: &phaseB) }
-        // The residual comes out blocked; E + residual, clamped, lands in the planar output.
-        let residual = try conv("f_out", src: f, out: 3, k: 1, stride: 1, into: &phaseB)
-        let planarResidual = try DNNLMemory(full3, ctx)
-        keep.append(planarResidual)
-        try reorder("f_out.planar", from: residual, to: planarResidual, into: &phaseB)
-        try binary("output", dnnl_binary_add, output: output, src0: planarResidual, src1: output,
+
+        // The residual, planar at full resolution; E + residual, clamped, lands in the output.
+        let residual = try DNNLMemory(full3, ctx)
+        keep.append(residual)
+        if let f {
+            try subpixelUp("l_up", factor: 2, src: g, dst: f, accumulate: true, into: &phaseB)
+            for i in 0..<cfg.fBlocks { try resBlock("f_blocks.\(i)", f, into: &phaseB) }
+            let blocked = try conv("f_out", src: f, out: 3, k: 1, stride: 1, into: &phaseB)
+            try reorder("f_out.planar", from: blocked, to: residual, into: &phaseB)
+        } else {
+            // Scattered channels-last (a planar strided view is not a valid oneDNN descriptor when
+            // the height is not a multiple of 4), then made planar.
+            let scattered = try DNNLMemory(try memoryDesc([1, 3, h, w], dnnl_f32, dnnl_acdb), ctx)
+            keep.append(scattered)
+            try subpixelUp("l_out", factor: 4, src: g, dst: scattered, accumulate: false, into: &phaseB)
+            try reorder("l_out.planar", from: scattered, to: residual, into: &phaseB)
+        }
+        try binary("output", dnnl_binary_add, output: output, src0: residual, src1: output,
                    post: [.clip(lower: 0, upper: 1)], into: &phaseB)
     }
 
@@ -196,13 +219,17 @@ final class Plan {
     /// A convolution from `weights[name.weight]` (PyTorch O,I,KH,KW), zero padding k/2. The
     /// destination is `dst` when given, else a new memory in `dstDesc` or in oneDNN's chosen layout.
     @discardableResult
-    func conv(_ name: String, src: DNNLMemory, out: Int, k: Int, stride: Int, groups: Int = 1, post: [PostOps.Op] = [],
+    func conv(_ name: String, src: DNNLMemory, out: Int, k: Int, stride: Int, groups: Int = 1,
+              padding: (left: Int, bottom: Int, right: Int)? = nil, post: [PostOps.Op] = [],
               postSources: [DNNLMemory] = [], dst: DNNLMemory? = nil, dstDesc: MemoryDesc? = nil,
               weights wOverride: [Float]? = nil, bias bOverride: [Float]? = nil,
               into list: inout [DNNLPrimitive]) throws -> DNNLMemory {
         let inC = Int(src.desc.dims.1)
         let inH = Int(src.desc.dims.2), inW = Int(src.desc.dims.3)
-        let oh = (inH + 2 * (k / 2) - k) / stride + 1, ow = (inW + 2 * (k / 2) - k) / stride + 1
+        // Symmetric k/2 zero padding, or 0 on the left/top and the given amounts bottom/right.
+        let padL = padding?.left ?? k / 2
+        let padB = padding?.bottom ?? k / 2, padR = padding?.right ?? k / 2
+        let oh = (inH + padL + padB - k) / stride + 1, ow = (inW + padL + padR - k) / stride + 1
         let wDims = groups == 1 ? [out, inC, k, k] : [groups, out / groups, inC / groups, k, k]
         var srcMD = src.desc
         var wAny = try memoryDesc(wDims, dnnl_f32, dnnl_format_tag_any)
@@ -210,9 +237,10 @@ final class Plan {
         var dMD = try dst?.desc ?? dstDesc ?? memoryDesc([1, out, oh, ow], dnnl_f32, dnnl_format_tag_any)
         var desc = dnnl_convolution_desc_t()
         let strides: [dnnl_dim_t] = [dnnl_dim_t(stride), dnnl_dim_t(stride)]
-        let pad: [dnnl_dim_t] = [dnnl_dim_t(k / 2), dnnl_dim_t(k / 2)]
+        let padLeft: [dnnl_dim_t] = [dnnl_dim_t(padL), dnnl_dim_t(padL)]
+        let padRight: [dnnl_dim_t] = [dnnl_dim_t(padB), dnnl_dim_t(padR)]
         try check(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &srcMD, &wAny,
-                                                     &bMD, &dMD, strides, pad, pad), "convolution \(name)")
+                                                     &bMD, &dMD, strides, padLeft, padRight), "convolution \(name)")
         let prim = try create(name, &desc, PostOps(post))
         let dstMem = try dst ?? DNNLMemory(prim.query(dnnl_query_dst_md), ctx)
         let wMem = try loadWeights(wOverride ?? weights["\(name).weight"], dims: wDims,
@@ -239,43 +267,49 @@ final class Plan {
         try conv("\(name).c2", src: t, out: c, k: 3, stride: 1, post: [.sum, .relu], dst: h, into: &list)
     }
 
-    /// dst += crop(deconv2x2s2(src)), as a 1x1 convolution to 4 x out channels at half resolution
-    /// (one group of `out` per output sub-position dy, dx) and four strided copies that scatter
-    /// each group to every second row and column of `dst`, adding (a reorder with a sum post-op).
-    /// oneDNN's own transposed convolution ran ~40x slower here. Both tensors are channels-last.
-    func deconvUp(_ name: String, src: DNNLMemory, dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+    /// dst (+)= crop(transposed conv k = s = factor (src)), as a 1x1 convolution to factor² x out
+    /// channels at low resolution (one group of `out` per output sub-position dy, dx) and one
+    /// strided copy per sub-position that scatters its group to every factor-th row and column of
+    /// `dst` (adding, with a sum post-op, when `accumulate`). oneDNN's own transposed convolution
+    /// ran ~40x slower here. Both are channels-last.
+    func subpixelUp(_ name: String, factor s: Int, src: DNNLMemory, dst: DNNLMemory, accumulate: Bool,
+                    into list: inout [DNNLPrimitive]) throws {
         let inC = Int(src.desc.dims.1), out = Int(dst.desc.dims.1)
         let ih = Int(src.desc.dims.2), iw = Int(src.desc.dims.3)
         let H = Int(dst.desc.dims.2), W = Int(dst.desc.dims.3)
-        let wd = weights["\(name).weight"], bias = weights["\(name).bias"]  // (in, out, 2, 2)
-        // Output channel (dy * 2 + dx) * out + o takes deconv weight [i, o, dy, dx].
-        var w1 = [Float](repeating: 0, count: 4 * out * inC)
-        var b1 = [Float](repeating: 0, count: 4 * out)
-        for sub in 0..<4 {
+        let subs = s * s
+        let wd = weights["\(name).weight"], bias = weights["\(name).bias"]  // (in, out, s, s)
+        // Output channel (dy * s + dx) * out + o takes transposed-conv weight [i, o, dy, dx].
+        var w1 = [Float](repeating: 0, count: subs * out * inC)
+        var b1 = [Float](repeating: 0, count: subs * out)
+        for sub in 0..<subs {
             for o in 0..<out {
                 b1[sub * out + o] = bias[o]
-                for i in 0..<inC { w1[(sub * out + o) * inC + i] = wd[(i * out + o) * 4 + sub] }
+                for i in 0..<inC { w1[(sub * out + o) * inC + i] = wd[(i * out + o) * subs + sub] }
             }
         }
-        let u = try conv("\(name)", src: src, out: 4 * out, k: 1, stride: 1,
-                         dstDesc: try memoryDesc([1, 4 * out, ih, iw], dnnl_f32, dnnl_acdb), weights: w1, bias: b1, into: &list)
-        for dy in 0..<2 {
-            for dx in 0..<2 {
-                let sh = (H - dy + 1) / 2, sw = (W - dx + 1) / 2
+        let u = try conv(name, src: src, out: subs * out, k: 1, stride: 1,
+                         dstDesc: try memoryDesc([1, subs * out, ih, iw], dnnl_f32, dnnl_acdb), weights: w1, bias: b1, into: &list)
+        precondition(layoutName(dst.desc) == "acdb", "subpixelUp scatters into channels-last memory")
+        let dstStrides = [H * W * out, 1, W * out, out]  // element strides of dst for (n, c, h, w)
+        for dy in 0..<s {
+            for dx in 0..<s {
+                let sh = (H - dy + s - 1) / s, sw = (W - dx + s - 1) / s
                 guard sh > 0, sw > 0 else { continue }
                 let dims: [dnnl_dim_t] = [1, dnnl_dim_t(out), dnnl_dim_t(sh), dnnl_dim_t(sw)]
                 var from = dnnl_memory_desc_t(), to = dnnl_memory_desc_t()
-                let fromStrides: [dnnl_dim_t] = [dnnl_dim_t(ih * iw * 4 * out), 1, dnnl_dim_t(iw * 4 * out), dnnl_dim_t(4 * out)]
-                let toStrides: [dnnl_dim_t] = [dnnl_dim_t(H * W * out), 1, dnnl_dim_t(2 * W * out), dnnl_dim_t(2 * out)]
+                let fromStrides: [dnnl_dim_t] = [dnnl_dim_t(ih * iw * subs * out), 1, dnnl_dim_t(iw * subs * out), dnnl_dim_t(subs * out)]
+                let toStrides: [dnnl_dim_t] = [dnnl_dim_t(dstStrides[0]), dnnl_dim_t(dstStrides[1]),
+                                               dnnl_dim_t(s * dstStrides[2]), dnnl_dim_t(s * dstStrides[3])]
                 try check(dnnl_memory_desc_init_by_strides(&from, 4, dims, dnnl_f32, fromStrides), "view \(name)")
                 try check(dnnl_memory_desc_init_by_strides(&to, 4, dims, dnnl_f32, toStrides), "view \(name)")
-                from.offset0 = dnnl_dim_t((dy * 2 + dx) * out)
-                to.offset0 = dnnl_dim_t((dy * W + dx) * out)
+                from.offset0 = dnnl_dim_t((dy * s + dx) * out)
+                to.offset0 = dnnl_dim_t(dy * dstStrides[2] + dx * dstStrides[3])
                 let fromView = try DNNLMemory(from, ctx, allocate: false), toView = try DNNLMemory(to, ctx, allocate: false)
                 try fromView.bind(u.pointer)
                 try toView.bind(dst.pointer)
                 keep += [fromView, toView]
-                try reorder("\(name).shuffle\(dy)\(dx)", from: fromView, to: toView, accumulate: true, into: &list)
+                try reorder("\(name).shuffle\(dy)\(dx)", from: fromView, to: toView, accumulate: accumulate, into: &list)
             }
         }
     }

@@ -50,8 +50,8 @@ final class ParityTests: XCTestCase {
     func testRealTimeStudentMatchesPyTorch() throws { try checkParity("ldfc-net-rt") }
 
     func testParameterCountAgreesWithTrainingSide() throws {
-        // Training/count.py: ldfc-net 46182, ldfc-net-rt 16742 parameters.
+        // Training/count.py: ldfc-net 46182, ldfc-net-rt 25046 parameters.
         XCTAssertEqual(try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net.safetensors").config.parameterCount, 46182)
-        XCTAssertEqual(try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net-rt.safetensors").config.parameterCount, 16742)
+        XCTAssertEqual(try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net-rt.safetensors").config.parameterCount, 25046)
     }
 }
