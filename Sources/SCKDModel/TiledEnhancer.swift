@@ -37,11 +37,20 @@ public final class TiledEnhancer: FrameEnhancer {
         return out
     }
 
-    /// The region a tile is computed on: the tile grown by the halo, clipped to the frame.
+    /// The region a tile is computed on: the tile grown by the halo, then slid back inside the
+    /// frame so that nearly every region has the same size (one set of primitives and buffers
+    /// serves all tiles; only a last row or column may differ by up to 3 pixels, for alignment).
     func region(_ t: (Int, Int, Int, Int), width: Int, height: Int) -> (Int, Int, Int, Int) {
-        let x0 = max(0, t.0 - halo), y0 = max(0, t.1 - halo)
-        let x1 = min(width, t.0 + t.2 + halo), y1 = min(height, t.1 + t.3 + halo)
-        return (x0, y0, x1 - x0, y1 - y0)
+        let side = tileSize + 2 * halo
+        func span(_ start: Int, _ total: Int) -> (origin: Int, length: Int) {
+            guard total > side else { return (0, total) }
+            let origin = max(0, start - halo)
+            if origin + side <= total { return (origin, side) }
+            let slid = (total - side) / 4 * 4  // back inside the frame, on the 4-pixel grid
+            return (slid, total - slid)
+        }
+        let x = span(t.0, width), y = span(t.1, height)
+        return (x.origin, y.origin, x.length, y.length)
     }
 
     public func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
