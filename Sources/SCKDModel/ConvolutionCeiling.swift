@@ -3,17 +3,18 @@ import Foundation
 
 /// The machine's practical convolution peak, measured the same way the network runs: one large
 /// 3x3 convolution (64 -> 64 channels at 256x256, blocked layout) through oneDNN on the calling
-/// thread's OpenMP team. Network time is judged against FLOPs / this rate (the roofline row).
+/// thread's OpenMP team, in the network's precision. Network time is judged against FLOPs / this rate (the roofline row).
 public enum ConvolutionCeiling {
     /// Median GFLOP/s over `runs` after a warm-up.
-    public static func measure(threads: Int, runs: Int = 7) throws -> Double {
+    public static func measure(threads: Int, precision: Precision = .fp32, runs: Int = 7) throws -> Double {
+        let dt = precision == .bf16 ? dnnl_bf16 : dnnl_f32
         let ctx = try DNNLContext()
         omp_set_num_threads(Int32(threads))
         let c = 64, s = 256
-        var src = try memoryDesc([1, c, s, s], dnnl_f32, dnnl_aBcd16b)
-        var wts = try memoryDesc([c, c, 3, 3], dnnl_f32, dnnl_format_tag_any)
+        var src = try memoryDesc([1, c, s, s], dt, dnnl_aBcd16b)
+        var wts = try memoryDesc([c, c, 3, 3], dt, dnnl_format_tag_any)
         var bias = try memoryDesc([c], dnnl_f32, dnnl_x)
-        var dst = try memoryDesc([1, c, s, s], dnnl_f32, dnnl_aBcd16b)
+        var dst = try memoryDesc([1, c, s, s], dt, dnnl_aBcd16b)
         var desc = dnnl_convolution_desc_t()
         let one: [dnnl_dim_t] = [1, 1]
         try check(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src, &wts,

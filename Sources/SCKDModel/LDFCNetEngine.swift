@@ -2,6 +2,13 @@ import CDNNL
 import Dispatch
 import SCKDCore
 
+/// Arithmetic of the network: fp32, or bf16 weights and feature maps (AVX-512 BF16; accumulation
+/// stays fp32 inside oneDNN's kernels, pictures and the illumination map stay fp32).
+public enum Precision: String, Sendable, CaseIterable {
+    case fp32
+    case bf16
+}
+
 /// LDFC-Net inference on oneDNN primitives: phase A (input -> illumination at 1/4 resolution) and
 /// phase B (input + illumination -> output), as separate calls so the video pipeline can smooth
 /// the illumination between them.
@@ -20,6 +27,7 @@ public final class LDFCNetEngine: FrameEnhancer {
     public var config: LDFCNetConfig { weights.config }
     public var name: String { config.name }
     public let threads: Int
+    public let precision: Precision
     let ctx: DNNLContext
     private var plans: [Size: Plan] = [:]
     private var planOrder: [Size] = []
@@ -28,8 +36,9 @@ public final class LDFCNetEngine: FrameEnhancer {
 
     struct Size: Hashable { let width: Int, height: Int }
 
-    public init(weights: LDFCNetWeights, threads: Int = 0) throws {
+    public init(weights: LDFCNetWeights, threads: Int = 0, precision: Precision = .fp32) throws {
         self.weights = weights
+        self.precision = precision
         self.threads = threads > 0 ? threads : Int(omp_get_max_threads())
         ctx = try DNNLContext()
     }
@@ -97,7 +106,7 @@ public final class LDFCNetEngine: FrameEnhancer {
     func plan(width: Int, height: Int) throws -> Plan {
         let key = Size(width: width, height: height)
         if let p = plans[key] { return p }
-        let p = try Plan(weights: weights, ctx: ctx, width: width, height: height)
+        let p = try Plan(weights: weights, ctx: ctx, width: width, height: height, precision: precision)
         plans[key] = p
         planOrder.append(key)
         if planOrder.count > maxPlans { plans[planOrder.removeFirst()] = nil }
@@ -122,10 +131,13 @@ final class Plan {
     private var keep: [AnyObject] = []  // weight memories and intermediates, alive as long as the plan
     private let ctx: DNNLContext
     private let weights: LDFCNetWeights
+    /// Element type of weights and feature maps (pictures, illumination and residual stay f32).
+    let dt: dnnl_data_type_t
 
-    init(weights: LDFCNetWeights, ctx: DNNLContext, width: Int, height: Int) throws {
+    init(weights: LDFCNetWeights, ctx: DNNLContext, width: Int, height: Int, precision: Precision) throws {
         self.ctx = ctx
         self.weights = weights
+        dt = precision == .bf16 ? dnnl_bf16 : dnnl_f32
         let cfg = weights.config
         w = width; h = height
         w2 = (w + 1) / 2; h2 = (h + 1) / 2
@@ -138,8 +150,14 @@ final class Plan {
         illuminationIn = try DNNLMemory(quarter3, ctx, allocate: false)
         output = try DNNLMemory(full3, ctx, allocate: false)
 
-        // Phase A: illumination.
-        var a = try conv("a_down1", src: inputA, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
+        // Phase A: illumination. (In bf16 the picture is converted first: convolutions take one type.)
+        var pictureA = inputA
+        if dt != dnnl_f32 {
+            pictureA = try DNNLMemory(try memoryDesc([1, 3, h, w], dt, dnnl_nchw), ctx)
+            keep.append(pictureA)
+            try reorder("input.bf16", from: inputA, to: pictureA, into: &phaseA)
+        }
+        var a = try conv("a_down1", src: pictureA, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
         a = try conv("a_down2", src: a, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
         for i in 0..<cfg.aBlocks { try dsBlock("a_blocks.\(i)", a, into: &phaseA) }
         let floor = LDFCNetConfig.illuminationFloor
@@ -156,7 +174,7 @@ final class Plan {
         try resample("resize", factor: 4, src: illuminationIn, dst: lup, into: &phaseB)
         try binary("coarse", dnnl_binary_div, output: output, src0: inputB, src1: lup, post: [.clip(lower: 0, upper: 1)],
                    into: &phaseB)
-        let cat = try DNNLMemory(try memoryDesc([1, 9, h, w], dnnl_f32, Plan.featureLayout), ctx)
+        let cat = try DNNLMemory(try memoryDesc([1, 9, h, w], dt, Plan.featureLayout), ctx)
         keep.append(cat)
         try concatChannelsLast("concat", [inputB, output, lup], dst: cat, into: &phaseB)
 
@@ -165,10 +183,10 @@ final class Plan {
         // "1 +" folded into its bias, and shift).
         let quarter = cfg.bodyAtQuarter
         let (bw, bh) = quarter ? (w4, h4) : (w2, h2)
-        let bodyDesc = try memoryDesc([1, cfg.lCh, bh, bw], dnnl_f32, Plan.featureLayout)
+        let bodyDesc = try memoryDesc([1, cfg.lCh, bh, bw], dt, Plan.featureLayout)
         var f: DNNLMemory?
         let g: DNNLMemory
-        let lBody = try DNNLMemory(try memoryDesc([1, 3, bh, bw], dnnl_f32, Plan.featureLayout), ctx)
+        let lBody = try DNNLMemory(try memoryDesc([1, 3, bh, bw], dt, Plan.featureLayout), ctx)
         keep.append(lBody)
         if quarter {
             // 4x4 stride 4 over the input zero-padded right/bottom to a multiple of 4.
@@ -177,7 +195,7 @@ final class Plan {
             try reorder("l_mod.input", from: illuminationIn, to: lBody, into: &phaseB)
         } else {
             let features = try conv("f_in", src: cat, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
-                                    dstDesc: try memoryDesc([1, cfg.fCh, h, w], dnnl_f32, Plan.featureLayout), into: &phaseB)
+                                    dstDesc: try memoryDesc([1, cfg.fCh, h, w], dt, Plan.featureLayout), into: &phaseB)
             f = features
             g = try conv("l_down", src: features, out: cfg.lCh, k: 3, stride: 2, post: [.relu], dstDesc: bodyDesc, into: &phaseB)
             try resample("resize2", factor: 2, src: illuminationIn, dst: lBody, into: &phaseB)
@@ -232,9 +250,9 @@ final class Plan {
         let oh = (inH + padL + padB - k) / stride + 1, ow = (inW + padL + padR - k) / stride + 1
         let wDims = groups == 1 ? [out, inC, k, k] : [groups, out / groups, inC / groups, k, k]
         var srcMD = src.desc
-        var wAny = try memoryDesc(wDims, dnnl_f32, dnnl_format_tag_any)
+        var wAny = try memoryDesc(wDims, dt, dnnl_format_tag_any)
         var bMD = try memoryDesc([out], dnnl_f32, dnnl_x)
-        var dMD = try dst?.desc ?? dstDesc ?? memoryDesc([1, out, oh, ow], dnnl_f32, dnnl_format_tag_any)
+        var dMD = try dst?.desc ?? dstDesc ?? memoryDesc([1, out, oh, ow], dt, dnnl_format_tag_any)
         var desc = dnnl_convolution_desc_t()
         let strides: [dnnl_dim_t] = [dnnl_dim_t(stride), dnnl_dim_t(stride)]
         let padLeft: [dnnl_dim_t] = [dnnl_dim_t(padL), dnnl_dim_t(padL)]
@@ -289,7 +307,7 @@ final class Plan {
             }
         }
         let u = try conv(name, src: src, out: subs * out, k: 1, stride: 1,
-                         dstDesc: try memoryDesc([1, subs * out, ih, iw], dnnl_f32, dnnl_acdb), weights: w1, bias: b1, into: &list)
+                         dstDesc: try memoryDesc([1, subs * out, ih, iw], dt, dnnl_acdb), weights: w1, bias: b1, into: &list)
         precondition(layoutName(dst.desc) == "acdb", "subpixelUp scatters into channels-last memory")
         let dstStrides = [H * W * out, 1, W * out, out]  // element strides of dst for (n, c, h, w)
         for dy in 0..<s {
@@ -301,8 +319,8 @@ final class Plan {
                 let fromStrides: [dnnl_dim_t] = [dnnl_dim_t(ih * iw * subs * out), 1, dnnl_dim_t(iw * subs * out), dnnl_dim_t(subs * out)]
                 let toStrides: [dnnl_dim_t] = [dnnl_dim_t(dstStrides[0]), dnnl_dim_t(dstStrides[1]),
                                                dnnl_dim_t(s * dstStrides[2]), dnnl_dim_t(s * dstStrides[3])]
-                try check(dnnl_memory_desc_init_by_strides(&from, 4, dims, dnnl_f32, fromStrides), "view \(name)")
-                try check(dnnl_memory_desc_init_by_strides(&to, 4, dims, dnnl_f32, toStrides), "view \(name)")
+                try check(dnnl_memory_desc_init_by_strides(&from, 4, dims, u.desc.data_type, fromStrides), "view \(name)")
+                try check(dnnl_memory_desc_init_by_strides(&to, 4, dims, dst.desc.data_type, toStrides), "view \(name)")
                 from.offset0 = dnnl_dim_t((dy * s + dx) * out)
                 to.offset0 = dnnl_dim_t(dy * dstStrides[2] + dx * dstStrides[3])
                 let fromView = try DNNLMemory(from, ctx, allocate: false), toView = try DNNLMemory(to, ctx, allocate: false)
@@ -324,7 +342,7 @@ final class Plan {
             var view = dnnl_memory_desc_t()
             let dims: [dnnl_dim_t] = [1, dnnl_dim_t(c), dnnl_dim_t(H), dnnl_dim_t(W)]
             let strides: [dnnl_dim_t] = [dnnl_dim_t(H * W * total), 1, dnnl_dim_t(W * total), dnnl_dim_t(total)]
-            try check(dnnl_memory_desc_init_by_strides(&view, 4, dims, dnnl_f32, strides), "view \(name)")
+            try check(dnnl_memory_desc_init_by_strides(&view, 4, dims, dst.desc.data_type, strides), "view \(name)")
             view.offset0 = dnnl_dim_t(offset)
             let v = try DNNLMemory(view, ctx, allocate: false)
             try v.bind(dst.pointer)

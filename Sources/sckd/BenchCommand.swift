@@ -22,6 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "OpenMP threads for the network.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "fp32 or bf16.")
+    var precision: Precision = .fp32
+
     @Option(help: "Timed runs per size.")
     var runs: Int = 10
 
@@ -33,10 +36,10 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let w = try LDFCNetWeights(path: weightsPath(for: model, explicit: weights))
-        let engine = try LDFCNetEngine(weights: w, threads: threads)
-        let ceiling = try ConvolutionCeiling.measure(threads: threads)
+        let engine = try LDFCNetEngine(weights: w, threads: threads, precision: precision)
+        let ceiling = try ConvolutionCeiling.measure(threads: threads, precision: precision)
         var rows: [[String: Any]] = []
-        print("model \(model), \(threads) threads, convolution ceiling \(String(format: "%.1f", ceiling)) GFLOP/s")
+        print("model \(model), \(precision.rawValue), \(threads) threads, \(precision.rawValue) convolution ceiling \(String(format: "%.1f", ceiling)) GFLOP/s")
         print("size        phase A ms  phase B ms  total ms (p95)   fps    GMACs  % of ceiling")
         for s in sizes {
             let p = s.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -68,7 +71,7 @@ struct BenchCommand: ParsableCommand {
                          "total_p95_ms": p95, "fps": 1e3 / median(total), "gmacs": macs / 1e9, "ceiling_fraction": achieved / ceiling])
         }
         if let json {
-            let doc: [String: Any] = ["model": model, "threads": threads, "runs": runs, "ceiling_gflops": ceiling, "results": rows]
+            let doc: [String: Any] = ["model": model, "precision": precision.rawValue, "threads": threads, "runs": runs, "ceiling_gflops": ceiling, "results": rows]
             try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
         }
     }

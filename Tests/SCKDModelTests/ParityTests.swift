@@ -55,3 +55,24 @@ final class ParityTests: XCTestCase {
         XCTAssertEqual(try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net-rt.safetensors").config.parameterCount, 25046)
     }
 }
+
+/// bf16 against fp32 on the same weights and inputs.
+final class BF16Tests: XCTestCase {
+    func testBF16IsWithin45dBOfFP32() throws {
+        for model in ["ldfc-net", "ldfc-net-rt"] {
+            let weights = try LDFCNetWeights(path: "\(weightsDirectory)/\(model).safetensors")
+            let golden = try SafetensorsFile(path: "\(weightsDirectory)/golden-\(model).safetensors")
+            let fp32 = try LDFCNetEngine(weights: weights, threads: 2)
+            let bf16 = try LDFCNetEngine(weights: weights, threads: 2, precision: .bf16)
+            for (w, h) in [(37, 29), (130, 97)] {
+                let x = image(from: try golden.floats("input_\(w)x\(h)", shape: [1, 3, h, w]), width: w, height: h)
+                let a = try fp32.enhance(x), b = try bf16.enhance(x)
+                var se = 0.0
+                for i in 0..<a.count { let d = Double(a.data[i] - b.data[i]); se += d * d }
+                let psnr = 10 * log10(1 / max(se / Double(a.count), 1e-12))
+                XCTAssertGreaterThanOrEqual(psnr, 45, "\(model) \(w)x\(h): bf16 vs fp32 \(psnr) dB")
+                print("bf16 vs fp32, \(model) \(w)x\(h): \(String(format: "%.1f", psnr)) dB")
+            }
+        }
+    }
+}
