@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDSystem", "SCKDCore"]),
         // LDFC-Net on oneDNN: safetensors weights, the graph, phases A and B. Knows nothing of video.
         .target(name: "SCKDModel", dependencies: ["CDNNL", "SCKDCore"]),
+        // PSNR / SSIM as the reference tool computes them.
+        .target(name: "SCKDMetrics"),
         // The classical Retinex baseline enhancer.
         .target(name: "SCKDClassic", dependencies: ["SCKDCore"]),
         // Source -> enhance -> sink.
@@ -33,13 +35,14 @@ let package = Package(
         .executableTarget(
             name: "sckd",
             dependencies: [
-                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDModel", "SCKDPipeline", "CSCKDSystem",
+                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDModel", "SCKDMetrics", "SCKDPipeline", "CSCKDSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // Helpers shared by the test targets: run processes, make media with the ffmpeg CLI.
         .target(name: "SCKDTestSupport", path: "Tests/SCKDTestSupport"),
+        .testTarget(name: "SCKDMetricsTests", dependencies: ["SCKDMetrics"]),
         .testTarget(name: "SCKDClassicTests", dependencies: ["SCKDClassic", "SCKDCore"]),
         .testTarget(name: "SCKDModelTests", dependencies: ["SCKDModel", "SCKDCore", "SCKDTestSupport", "CDNNL"]),
         .testTarget(name: "SCKDMediaTests", dependencies: ["SCKDMedia", "SCKDCore", "SCKDTestSupport"]),

@@ -22,6 +22,7 @@ public final class PictureToRGB {
     public func convert(_ picture: DecodedPicture) -> PlanarImage {
         let f = picture.frame
         let tags = picture.tags
+        if let exact = exactRGB(f) { return exact }
         if key == nil || key!.0 != f.pointee.width || key!.1 != f.pointee.height || key!.2 != f.pointee.format || key!.3 != tags {
             context = sws_getCachedContext(context, f.pointee.width, f.pointee.height, AVPixelFormat(f.pointee.format),
                                            Int32(width), Int32(height), AV_PIX_FMT_GBRPF32LE,
@@ -48,6 +49,34 @@ public final class PictureToRGB {
         }
         // swscale's float output can overshoot [0, 1] by rounding (and by out-of-range YUV).
         for i in 0..<image.count { image.data[i] = min(1, max(0, image.data[i])) }
+        return image
+    }
+}
+
+extension PictureToRGB {
+    /// 8-bit RGB pictures (PNG, lossless WebP, BMP, …) converted exactly, v / 255: swscale's float
+    /// output path goes through 15-bit intermediates and is off by a code value here and there,
+    /// which would make `sckd eval` disagree with the reference metrics on 8-bit ground truths.
+    func exactRGB(_ f: UnsafeMutablePointer<AVFrame>) -> PlanarImage? {
+        let fmt = AVPixelFormat(f.pointee.format)
+        let layouts: [AVPixelFormat: (Int, Int, Int, Int)] = [  // bytes per pixel, offsets of R, G, B
+            AV_PIX_FMT_RGB24: (3, 0, 1, 2), AV_PIX_FMT_BGR24: (3, 2, 1, 0), AV_PIX_FMT_RGBA: (4, 0, 1, 2),
+            AV_PIX_FMT_BGRA: (4, 2, 1, 0), AV_PIX_FMT_ARGB: (4, 1, 2, 3), AV_PIX_FMT_ABGR: (4, 3, 2, 1),
+            AV_PIX_FMT_RGB0: (4, 0, 1, 2), AV_PIX_FMT_BGR0: (4, 2, 1, 0), AV_PIX_FMT_0RGB: (4, 1, 2, 3), AV_PIX_FMT_0BGR: (4, 3, 2, 1),
+        ]
+        guard let (bpp, ro, go, bo) = layouts[fmt], Int(f.pointee.width) == width, Int(f.pointee.height) == height,
+              let base = f.pointee.data.0 else { return nil }
+        let stride = Int(f.pointee.linesize.0)
+        let image = PlanarImage(width: width, height: height, channels: 3)
+        let r = image.plane(0), g = image.plane(1), b = image.plane(2)
+        let scale: Float = 1 / 255
+        for y in 0..<height {
+            let row = base + y * stride
+            for x in 0..<width {
+                let p = row + x * bpp, i = y * width + x
+                r[i] = Float(p[ro]) * scale; g[i] = Float(p[go]) * scale; b[i] = Float(p[bo]) * scale
+            }
+        }
         return image
     }
 }

@@ -29,11 +29,24 @@ public enum StillImage {
         enc.pointee.time_base = AVRational(num: 1, den: 25)
         var rc = avcodec_open2(enc, codec, nil)
         if rc < 0 { throw MediaError.encoderFailed(codec: "png", reason: avErrorString(rc)) }
-        let tags = ColorTags(range: AVCOL_RANGE_JPEG, space: AVCOL_SPC_RGB, primaries: AVCOL_PRI_BT709,
-                             transfer: AVCOL_TRC_IEC61966_2_1, height: Int32(image.height), format: AV_PIX_FMT_RGB24)
-        var frame: UnsafeMutablePointer<AVFrame>? = RGBToPicture(width: image.width, height: image.height,
-                                                                 format: AV_PIX_FMT_RGB24, tags: tags).convert(image)
+        // Quantised here (round half up of v x 255), not by swscale, so that what `sckd eval`
+        // scores is byte for byte what is written.
+        var frame: UnsafeMutablePointer<AVFrame>? = av_frame_alloc()
         defer { av_frame_free(&frame) }
+        frame!.pointee.width = Int32(image.width)
+        frame!.pointee.height = Int32(image.height)
+        frame!.pointee.format = AV_PIX_FMT_RGB24.rawValue
+        if av_frame_get_buffer(frame, 0) < 0 { throw MediaError.encoderFailed(codec: "png", reason: "out of memory") }
+        let stride = Int(frame!.pointee.linesize.0)
+        let base = frame!.pointee.data.0!
+        let r = image.plane(0), g = image.plane(1), b = image.plane(2)
+        for y in 0..<image.height {
+            let row = base + y * stride
+            for x in 0..<image.width {
+                let i = y * image.width + x
+                row[3 * x] = quantise(r[i]); row[3 * x + 1] = quantise(g[i]); row[3 * x + 2] = quantise(b[i])
+            }
+        }
         frame!.pointee.pts = 0
         rc = avcodec_send_frame(enc, frame)
         if rc >= 0 { rc = avcodec_send_frame(enc, nil) }
@@ -51,4 +64,9 @@ public enum StillImage {
         }
         try output.commit()
     }
+}
+
+/// [0, 1] -> 0...255, round half up (NaN -> 0).
+@inline(__always) func quantise(_ v: Float) -> UInt8 {
+    UInt8(min(255, max(0, v * 255 + 0.5)))
 }

@@ -11,6 +11,6 @@ struct SCKD: ParsableCommand {
           sckd enhance night.mp4 -o - -f nut | ffplay -
         """,
         version: "0.1.0",
-        subcommands: [Enhance.self, ImageCommand.self, InfoCommand.self, BenchCommand.self]
+        subcommands: [Enhance.self, ImageCommand.self, EvalCommand.self, InfoCommand.self, BenchCommand.self]
     )
 }
