@@ -43,6 +43,7 @@ let package = Package(
         // Helpers shared by the test targets: run processes, make media with the ffmpeg CLI.
         .target(name: "SCKDTestSupport", path: "Tests/SCKDTestSupport"),
         .testTarget(name: "SCKDMetricsTests", dependencies: ["SCKDMetrics"]),
+        .testTarget(name: "SCKDPipelineTests", dependencies: ["SCKDPipeline", "SCKDCore"]),
         .testTarget(name: "SCKDClassicTests", dependencies: ["SCKDClassic", "SCKDCore"]),
         .testTarget(name: "SCKDModelTests", dependencies: ["SCKDModel", "SCKDCore", "SCKDTestSupport", "CDNNL"]),
         .testTarget(name: "SCKDMediaTests", dependencies: ["SCKDMedia", "SCKDCore", "SCKDTestSupport"]),

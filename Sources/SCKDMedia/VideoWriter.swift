@@ -46,7 +46,7 @@ public final class VideoWriter {
     private var videoStream: UnsafeMutablePointer<AVStream>?
     private var copiedOut: [Int32?] = []
     private var copiedTimeBase: [AVRational] = []
-    private var converter: RGBToPicture?
+    private var converter: EncoderInputConverter?
     private var headerWritten = false
     private var earlyPackets: [CopiedPacket] = []
     private let outPacket = av_packet_alloc()!
@@ -146,14 +146,25 @@ public final class VideoWriter {
 
     /// Encodes one picture with its presentation timestamp (in `video.timeBase`).
     public func write(_ image: PlanarImage, pts: Int64) throws {
+        if converter == nil { converter = makeConverter() }
+        try write(converter!.encoderFrame(image), pts: pts)
+    }
+
+    /// A converter from enhanced pictures to this encoder's input (pixel format, padding, tags),
+    /// for a worker thread: each thread takes its own, and `write(_:pts:)` stays on the muxing one.
+    public func makeConverter() -> EncoderInputConverter {
+        EncoderInputConverter(RGBToPicture(width: encodedWidth, height: encodedHeight, format: pixelFormat, tags: video.colorTags),
+                              width: encodedWidth, height: encodedHeight)
+    }
+
+    /// Encodes a converted frame with its presentation timestamp (in `video.timeBase`).
+    public func write(_ input: EncoderFrame, pts: Int64) throws {
         if encoder == nil { try openEncoder() }
-        let src = image.paddedByReplication(toWidth: encodedWidth, height: encodedHeight)
-        var frame: UnsafeMutablePointer<AVFrame>? = converter!.convert(src)
-        defer { av_frame_free(&frame) }
+        let frame = input.frame
         var p = av_rescale_q(pts, video.timeBase, encoder!.pointee.time_base)
         if p <= lastEncoderPts { p = lastEncoderPts + 1 }
         lastEncoderPts = p
-        frame!.pointee.pts = p
+        frame.pointee.pts = p
         try encode(frame)
         framesWritten += 1
     }
@@ -305,7 +316,6 @@ public final class VideoWriter {
                 bytes.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: bytes.count) }
             }
         }
-        converter = RGBToPicture(width: encodedWidth, height: encodedHeight, format: pixelFormat, tags: tags)
 
         var opts: OpaquePointer?
         let fmtName = String(cString: muxer!.pointee.oformat.pointee.name)
@@ -345,5 +355,32 @@ public final class VideoWriter {
     private func writeError(_ rc: Int32) -> MediaError {
         if output.isPipe && isBrokenPipe(rc) { return .outputPipeClosed }
         return .writeFailed(path: output.path, reason: avErrorString(rc))
+    }
+}
+
+/// An AVFrame ready for the encoder (owned).
+public final class EncoderFrame: @unchecked Sendable {
+    let frame: UnsafeMutablePointer<AVFrame>
+    init(_ frame: UnsafeMutablePointer<AVFrame>) { self.frame = frame }
+    deinit {
+        var f: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&f)
+    }
+}
+
+/// Enhanced picture -> encoder input, on any one thread.
+public final class EncoderInputConverter {
+    private let converter: RGBToPicture
+    let width: Int
+    let height: Int
+
+    init(_ converter: RGBToPicture, width: Int, height: Int) {
+        self.converter = converter
+        self.width = width
+        self.height = height
+    }
+
+    public func encoderFrame(_ image: PlanarImage) -> EncoderFrame {
+        EncoderFrame(converter.convert(image.paddedByReplication(toWidth: width, height: height)))
     }
 }

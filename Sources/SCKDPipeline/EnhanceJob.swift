@@ -31,51 +31,76 @@ public struct EnhanceReport: Sendable {
     public let interrupted: Bool
     public let elapsed: Double
     public let bytesWritten: Int64
+    public let stats: PipelineStats
 }
 
-/// Source -> convert -> enhance -> convert -> sink, one frame at a time, in presentation order.
-/// (FFmpeg's decoder and encoder run their own threads; the multi-worker network stage comes
-/// with the pipeline issue.) On any error the output is aborted and the destination untouched;
-/// on a stop request (Ctrl-C) reading stops, what was read is finished and the file finalised.
+/// A video file (or stream) through the enhancement pipeline into the writer: the FFmpeg side of
+/// `EnhancePipeline`. Frames are decoded on the source thread, converted and enhanced on the
+/// worker threads, muxed on the calling thread in presentation order. On an error after some
+/// frames were written the output is finalised (it plays) and the error rethrown; with nothing
+/// written it is discarded and the destination left untouched. On a stop request (Ctrl-C)
+/// reading stops, what was read is finished and the file finalised.
 public final class EnhanceJob {
     let reader: VideoReader
     let writer: VideoWriter
-    let enhancer: FrameEnhancer
+    let configuration: PipelineConfiguration
+    let makeEnhancer: () throws -> FrameEnhancer
     let onProgress: ((JobProgress) -> Void)?
 
-    public init(reader: VideoReader, writer: VideoWriter, enhancer: FrameEnhancer, onProgress: ((JobProgress) -> Void)? = nil) {
+    public init(reader: VideoReader, writer: VideoWriter, configuration: PipelineConfiguration,
+                makeEnhancer: @escaping () throws -> FrameEnhancer, onProgress: ((JobProgress) -> Void)? = nil) {
         self.reader = reader
         self.writer = writer
-        self.enhancer = enhancer
+        self.configuration = configuration
+        self.makeEnhancer = makeEnhancer
         self.onProgress = onProgress
     }
 
     public func run() throws -> EnhanceReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let elapsed = { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        let toRGB = PictureToRGB(width: reader.video.width, height: reader.video.height)
-        var frames = 0
-        do {
-            while let event = try reader.next() {
-                switch event {
-                case let .picture(picture):
-                    let image = toRGB.convert(picture)
-                    let enhanced = try enhancer.enhance(image)
-                    try writer.write(enhanced, pts: picture.pts)
-                    frames += 1
-                    onProgress?(JobProgress(frames: frames, expectedFrames: reader.video.estimatedFrameCount, elapsed: elapsed()))
-                case let .packet(packet):
-                    try writer.write(packet)
+        let reader = self.reader, writer = self.writer, makeEnhancer = self.makeEnhancer
+        let (w, h) = (reader.video.width, reader.video.height)
+        let pipeline = EnhancePipeline<DecodedPicture, EncoderFrame, CopiedPacket>(
+            configuration: configuration,
+            source: {
+                switch try reader.next() {
+                case let .picture(p)?: return .picture(p, pts: p.pts)
+                case let .packet(p)?: return .passthrough(p)
+                case nil: return nil
                 }
+            },
+            makeWorker: {
+                let toRGB = PictureToRGB(width: w, height: h)
+                let converter = writer.makeConverter()
+                return PipelineWorker(toImage: { toRGB.convert($0) }, enhancer: try makeEnhancer(),
+                                      encode: { converter.encoderFrame($0) })
+            })
+        let stats: PipelineStats
+        do {
+            stats = try pipeline.run(
+                writeFrame: { try writer.write($0, pts: $1) },
+                writePassthrough: { try writer.write($0) },
+                onFrame: { [onProgress] n in
+                    onProgress?(JobProgress(frames: n, expectedFrames: reader.video.estimatedFrameCount, elapsed: elapsed()))
+                })
+        } catch let failure as PipelineFailure {
+            if failure.stats.frames > 0, !(failure.underlying is MediaError && "\(failure.underlying)" == "\(MediaError.outputPipeClosed)") {
+                try? writer.finish()  // what was enhanced so far plays
+            } else {
+                writer.abort()
             }
-            if frames == 0 { throw PipelineError.noFrames(path: reader.path) }
+            throw failure.underlying
+        }
+        do {
+            if stats.frames == 0 { throw PipelineError.noFrames(path: reader.path) }
             try writer.finish()
         } catch {
             writer.abort()
             throw error
         }
-        return EnhanceReport(frames: frames, corruptFrames: reader.corruptFrames,
+        return EnhanceReport(frames: stats.frames, corruptFrames: reader.corruptFrames,
                              interrupted: reader.interrupted || sckd_stop_signal() != 0,
-                             elapsed: elapsed(), bytesWritten: writer.bytesWritten)
+                             elapsed: elapsed(), bytesWritten: writer.bytesWritten, stats: stats)
     }
 }

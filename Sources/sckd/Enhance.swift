@@ -49,8 +49,19 @@ struct Enhance: ParsableCommand {
     @Flag(help: "Print progress even when stderr is not a terminal.")
     var progress = false
 
+    @Option(name: .customLong("temporal-smoothing"), help: "Smooth the illumination over time: 0 (per-frame) to 1.")
+    var temporalSmoothing: Float = 0.8
+
+    @Option(help: "Worker threads per network stage (default: from the core count).")
+    var workers: Int?
+
+    @Flag(help: "Print per-stage milliseconds per frame, queue occupancy and drops at the end.")
+    var stats = false
+
     func validate() throws {
         if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
+        guard (0...1).contains(temporalSmoothing) else { throw ValidationError("--temporal-smoothing must be between 0 and 1") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if output == "-" && format == nil { throw ValidationError("writing to stdout needs a container: add -f nut (or mkv, mp4, y4m, …)") }
     }
 
@@ -64,11 +75,20 @@ struct Enhance: ParsableCommand {
             let writer = try VideoWriter(output: destination, settings: settings, video: reader.video,
                                          copiedStreams: reader.copiedStreams)
             for note in writer.notes { console.info(note) }
-            let (enhancer, note) = try modelOptions.makeEnhancer()
+            // Probe the model once here (errors surface before any thread starts); every worker
+            // then makes its own engine on its own thread.
+            let (probe, note) = try modelOptions.makeEnhancer()
             if let note { console.info(note) }
             let v = reader.video
-            console.info("\(input): \(v.width)x\(v.height) \(v.codecName), \(String(format: "%.3g", Double(v.frameRate.num) / Double(v.frameRate.den))) fps, model \(enhancer.name)")
-            let job = EnhanceJob(reader: reader, writer: writer, enhancer: enhancer,
+            let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount, workers: workers,
+                                  networkThreads: modelOptions.threads)
+            console.info("\(input): \(v.width)x\(v.height) \(v.codecName), \(String(format: "%.3g", Double(v.frameRate.num) / Double(v.frameRate.den))) fps, model \(probe.name), \(plan.workers) worker(s) x \(plan.threadsPerWorker) thread(s) per stage")
+            var options = modelOptions
+            options.threads = plan.threadsPerWorker
+            let configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 4, policy: .block,
+                                                      smoothing: temporalSmoothing)
+            let job = EnhanceJob(reader: reader, writer: writer, configuration: configuration,
+                                 makeEnhancer: { try options.makeEnhancer().0 },
                                  onProgress: { console.progress($0) })
             let report = try job.run()
             console.endProgress()
@@ -76,6 +96,7 @@ struct Enhance: ParsableCommand {
             if report.corruptFrames > 0 { summary += ", \(report.corruptFrames) corrupt frames skipped" }
             if report.interrupted { summary += " (interrupted: partial output finalised)" }
             console.info(summary)
+            if stats { console.info(report.stats.summary) }
             if report.interrupted { throw ExitCode(130) }
         } catch MediaError.outputPipeClosed {
             console.endProgress()

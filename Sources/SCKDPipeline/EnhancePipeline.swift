@@ -1,0 +1,255 @@
+import Foundation
+import SCKDCore
+
+/// What a source yields: a picture to enhance (with its presentation timestamp) or something to
+/// pass through untouched (a copied audio packet).
+public enum SourceEvent<Picture, Passthrough> {
+    case picture(Picture, pts: Int64)
+    case passthrough(Passthrough)
+}
+
+/// Per-thread work: the enhancer and the conversions around it. Made on the thread that uses it
+/// (oneDNN primitives must run where they were created).
+public struct PipelineWorker<Picture, Encoded> {
+    public let toImage: (Picture) throws -> PlanarImage
+    public let enhancer: FrameEnhancer
+    public let encode: (PlanarImage) throws -> Encoded
+
+    public init(toImage: @escaping (Picture) throws -> PlanarImage, enhancer: FrameEnhancer,
+                encode: @escaping (PlanarImage) throws -> Encoded) {
+        self.toImage = toImage
+        self.enhancer = enhancer
+        self.encode = encode
+    }
+}
+
+public struct PipelineConfiguration: Sendable {
+    /// Worker threads in each of the two network pools.
+    public var workers: Int
+    /// Frames each inter-stage queue holds.
+    public var queueCapacity: Int
+    /// `.block` for files, `.dropOldest` for live sources.
+    public var policy: OverflowPolicy
+    /// Temporal smoothing strength, 0 (per-frame) … 1.
+    public var smoothing: Float
+
+    public init(workers: Int = 1, queueCapacity: Int = 4, policy: OverflowPolicy = .block, smoothing: Float = 0.8) {
+        self.workers = max(1, workers)
+        self.queueCapacity = max(1, queueCapacity)
+        self.policy = policy
+        self.smoothing = smoothing
+    }
+}
+
+/// Milliseconds per frame spent in each stage, queue occupancy and drops (`--stats`).
+public struct PipelineStats: Sendable {
+    public var frames = 0
+    public var dropped = 0
+    public var stageMilliseconds: [String: Double] = [:]
+    public var queuePeaks: [String: Int] = [:]
+    public var queueMeans: [String: Double] = [:]
+    public var sceneCuts = 0
+    public var exposureSteps = 0
+
+    public func perFrame(_ stage: String) -> Double { frames > 0 ? (stageMilliseconds[stage] ?? 0) / Double(frames) : 0 }
+}
+
+/// source → convert + phase A (pool) → temporal smoothing (ordered) → phase B + convert (pool) →
+/// sink, in presentation order. Threads talk only through bounded queues; every worker owns its
+/// enhancer. An error anywhere stops every stage promptly and is rethrown from `run` (after the
+/// sink has been told, so it can finalise what it has).
+public final class EnhancePipeline<Picture, Encoded, Passthrough> {
+    typealias Analysed = (image: PlanarImage, illumination: PlanarImage, pts: Int64)
+    typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, pts: Int64)
+    enum SinkItem {
+        case frame(Int, Encoded, Int64)
+        case passthrough(Passthrough)
+    }
+
+    let configuration: PipelineConfiguration
+    let source: () throws -> SourceEvent<Picture, Passthrough>?
+    let makeWorker: () throws -> PipelineWorker<Picture, Encoded>
+
+    private let lock = NSLock()
+    private var firstError: Error?
+    private var stageTime: [String: Double] = [:]
+    private var sceneCuts = 0, exposureSteps = 0
+
+    public init(configuration: PipelineConfiguration,
+                source: @escaping () throws -> SourceEvent<Picture, Passthrough>?,
+                makeWorker: @escaping () throws -> PipelineWorker<Picture, Encoded>) {
+        self.configuration = configuration
+        self.source = source
+        self.makeWorker = makeWorker
+    }
+
+    /// Runs to the end of the source (or the first error). `writeFrame` and `writePassthrough` are
+    /// called on the calling thread, frames in presentation order.
+    public func run(writeFrame: (Encoded, Int64) throws -> Void,
+                    writePassthrough: (Passthrough) throws -> Void,
+                    onFrame: ((Int) -> Void)? = nil) throws -> PipelineStats {
+        let c = configuration
+        let toAnalyse = BoundedQueue<(Picture, Int64)>(capacity: c.queueCapacity, policy: c.policy)
+        let toSmooth = BoundedQueue<(Int, Analysed)>(capacity: c.queueCapacity + c.workers)
+        let toEnhance = BoundedQueue<Smoothed>(capacity: c.queueCapacity)
+        let toSink = BoundedQueue<SinkItem>(capacity: 1 << 16)  // passthrough packets are small; frames are bounded upstream
+        let queues: [() -> Void] = [toAnalyse.cancel, toSmooth.cancel, toEnhance.cancel, toSink.cancel]
+        let group = DispatchGroup()
+
+        func fail(_ error: Error) {
+            lock.lock()
+            if firstError == nil { firstError = error }
+            lock.unlock()
+            for cancel in queues { cancel() }
+        }
+        func failed() -> Bool { lock.lock(); defer { lock.unlock() }; return firstError != nil }
+        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let r = try body()
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            lock.lock(); stageTime[stage, default: 0] += ms; lock.unlock()
+            return r
+        }
+        func spawn(_ name: String, _ body: @escaping () throws -> Void) {
+            group.enter()
+            let t = Thread {
+                do { try body() } catch { fail(error) }
+                group.leave()
+            }
+            t.name = name
+            t.stackSize = 8 << 20
+            t.start()
+        }
+
+        // Source.
+        spawn("sckd-source") { [source] in
+            defer { toAnalyse.close() }
+            while !failed(), let event = try timed("source", { try source() }) {
+                switch event {
+                case let .picture(p, pts): toAnalyse.push((p, pts))
+                case let .passthrough(x): toSink.push(.passthrough(x))
+                }
+            }
+        }
+        // Phase A pool.
+        let analysers = DispatchGroup()
+        for i in 0..<c.workers {
+            analysers.enter()
+            spawn("sckd-phase-a-\(i)") { [makeWorker] in
+                defer { analysers.leave() }
+                let worker = try makeWorker()
+                while let (n, (picture, pts)) = toAnalyse.popNumbered() {
+                    let image = try timed("convert in", { try worker.toImage(picture) })
+                    let L = try timed("phase A", { try worker.enhancer.estimateIllumination(image) })
+                    if !toSmooth.push((n, (image, L, pts))) { return }
+                }
+            }
+        }
+        spawn("sckd-phase-a-done") { analysers.wait(); toSmooth.close() }
+        // Temporal smoothing, in presentation order.
+        spawn("sckd-smoothing") { [c] in
+            defer { toEnhance.close() }
+            let smoother = TemporalSmoother(strength: c.smoothing)
+            var pending: [Int: Analysed] = [:]
+            var next = 0
+            while let (n, item) = toSmooth.pop() {
+                pending[n] = item
+                while let a = pending.removeValue(forKey: next) {
+                    let L = timed("smoothing", { smoother.smooth(a.illumination) })
+                    if !toEnhance.push((next, a.image, L, a.pts)) { return }
+                    next += 1
+                }
+            }
+            self.lock.lock(); self.sceneCuts = smoother.sceneCuts; self.exposureSteps = smoother.exposureSteps; self.lock.unlock()
+        }
+        // Phase B pool.
+        let enhancers = DispatchGroup()
+        for i in 0..<c.workers {
+            enhancers.enter()
+            spawn("sckd-phase-b-\(i)") { [makeWorker] in
+                defer { enhancers.leave() }
+                let worker = try makeWorker()
+                while let item = toEnhance.pop() {
+                    let out = try timed("phase B", { try worker.enhancer.enhance(item.image, illumination: item.illumination) })
+                    let encoded = try timed("convert out", { try worker.encode(out) })
+                    if !toSink.push(.frame(item.sequence, encoded, item.pts)) { return }
+                }
+            }
+        }
+        spawn("sckd-phase-b-done") { enhancers.wait(); toSink.close() }
+
+        // Sink: this thread, frames reassembled in order.
+        var pending: [Int: (Encoded, Int64)] = [:]
+        var next = 0
+        do {
+            while let item = toSink.pop() {
+                switch item {
+                case let .passthrough(x):
+                    try timed("sink", { try writePassthrough(x) })
+                case let .frame(n, e, pts):
+                    pending[n] = (e, pts)
+                    while let (e, pts) = pending.removeValue(forKey: next) {
+                        try timed("sink", { try writeFrame(e, pts) })
+                        next += 1
+                        onFrame?(next)
+                    }
+                }
+            }
+        } catch {
+            fail(error)
+        }
+        group.wait()
+        lock.lock()
+        let error = firstError
+        var stats = PipelineStats()
+        stats.frames = next
+        stats.dropped = toAnalyse.dropped
+        stats.stageMilliseconds = stageTime
+        stats.queuePeaks = ["analyse": toAnalyse.peak, "smooth": toSmooth.peak, "enhance": toEnhance.peak]
+        stats.queueMeans = ["analyse": toAnalyse.meanOccupancy, "smooth": toSmooth.meanOccupancy, "enhance": toEnhance.meanOccupancy]
+        stats.sceneCuts = sceneCuts
+        stats.exposureSteps = exposureSteps
+        lock.unlock()
+        if let error { throw PipelineFailure(underlying: error, stats: stats) }
+        return stats
+    }
+}
+
+/// The first error of a failed run, with what the run had done by then.
+public struct PipelineFailure: Error, CustomStringConvertible {
+    public let underlying: Error
+    public let stats: PipelineStats
+    public var description: String { "\(underlying)" }
+}
+
+extension PipelineStats {
+    /// A few lines for `--stats`.
+    public var summary: String {
+        let stages = ["source", "convert in", "phase A", "smoothing", "phase B", "convert out", "sink"]
+        var s = "per frame (ms of thread time):"
+        for st in stages { s += String(format: " %@ %.2f", st as NSString, perFrame(st)) }
+        s += "\nqueues (peak / mean at push):"
+        for q in ["analyse", "smooth", "enhance"] {
+            s += String(format: " %@ %d / %.1f", q as NSString, queuePeaks[q] ?? 0, queueMeans[q] ?? 0)
+        }
+        s += "\nframes \(frames), dropped \(dropped), scene cuts \(sceneCuts), exposure steps \(exposureSteps)"
+        return s
+    }
+}
+
+/// How many workers per network stage and OpenMP threads per worker: the cores are shared by
+/// the decoder, the encoder and the two network stages, so the network gets all cores through
+/// one worker per stage on small machines (per-frame latency stays low, oneDNN parallelises
+/// inside a frame) and more workers on larger ones (frame-level parallelism scales further than
+/// OpenMP inside a small frame).
+public struct ThreadPlan: Sendable {
+    public let workers: Int
+    public let threadsPerWorker: Int
+
+    public init(cores: Int, workers: Int? = nil, networkThreads: Int? = nil) {
+        let total = max(1, networkThreads.map { $0 * (workers ?? 1) } ?? cores)
+        let w = workers ?? max(1, cores / 4)
+        self.workers = w
+        threadsPerWorker = max(1, networkThreads ?? total / w)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import SCKDCore
+import XCTest
+
+@testable import SCKDPipeline
+
+/// A stand-in network: illumination = mean of the picture; enhancement = picture / illumination,
+/// with random per-call delays so that workers finish out of order.
+final class JitteryEnhancer: FrameEnhancer {
+    let name = "jittery"
+    let maxDelay: Double
+    let failOnFrame: Int?
+    init(maxDelay: Double = 0.004, failOnFrame: Int? = nil) { self.maxDelay = maxDelay; self.failOnFrame = failOnFrame }
+
+    func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
+        Thread.sleep(forTimeInterval: Double.random(in: 0...maxDelay))
+        return PlanarImage(width: 2, height: 2, channels: 1, filledWith: max(0.05, Float(image.mean())))
+    }
+
+    func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage {
+        Thread.sleep(forTimeInterval: Double.random(in: 0...maxDelay))
+        if let f = failOnFrame, Int(image[0, 0, 0] * 1000) == f { throw TestFailure.injected }
+        let out = image.copy()
+        let l = illumination.data[0]
+        for i in 0..<out.count { out.data[i] = min(1, out.data[i] / l * 0.5) }
+        return out
+    }
+}
+
+enum TestFailure: Error { case injected, sink }
+
+/// Frame n is a 4x4 picture whose first sample encodes n (n / 1000) and whose mean carries `level`.
+func frame(_ n: Int, level: Float = 0.2) -> PlanarImage {
+    let img = PlanarImage(width: 4, height: 4, channels: 3, filledWith: level)
+    img[0, 0, 0] = Float(n) / 1000
+    return img
+}
+
+final class EnhancePipelineTests: XCTestCase {
+    func makePipeline(frames: Int, configuration: PipelineConfiguration, enhancer: @escaping () -> FrameEnhancer = { JitteryEnhancer() },
+                      level: @escaping (Int) -> Float = { _ in 0.2 }, failSourceAt: Int? = nil,
+                      sourceDelay: Double = 0) -> EnhancePipeline<Int, PlanarImage, String> {
+        var n = 0
+        return EnhancePipeline(configuration: configuration, source: {
+            if sourceDelay > 0 { Thread.sleep(forTimeInterval: sourceDelay) }
+            guard n < frames else { return nil }
+            defer { n += 1 }
+            if n == failSourceAt { throw TestFailure.injected }
+            if n % 5 == 4 { n += 0 }
+            return .picture(n, pts: Int64(n * 10))
+        }, makeWorker: {
+            PipelineWorker(toImage: { frame($0, level: level($0)) }, enhancer: enhancer(), encode: { $0 })
+        })
+    }
+
+    func testOrderIsPreservedUnderRandomDelays() throws {
+        let p = makePipeline(frames: 120, configuration: PipelineConfiguration(workers: 4, queueCapacity: 3, smoothing: 0))
+        var seen: [Int] = [], pts: [Int64] = []
+        let stats = try p.run(writeFrame: { img, t in seen.append(Int((img[0, 0, 0] * 2000).rounded())); pts.append(t) },
+                              writePassthrough: { _ in })
+        XCTAssertEqual(stats.frames, 120)
+        XCTAssertEqual(pts, (0..<120).map { Int64($0 * 10) })
+        XCTAssertEqual(seen.count, 120)
+    }
+
+    func testBackPressureKeepsQueuesBoundedOnALongStream() throws {
+        // A slow sink: everything upstream must wait, never pile up.
+        let p = makePipeline(frames: 400, configuration: PipelineConfiguration(workers: 2, queueCapacity: 3, smoothing: 0.5),
+                             enhancer: { JitteryEnhancer(maxDelay: 0) })
+        var written = 0
+        let stats = try p.run(writeFrame: { _, _ in written += 1; Thread.sleep(forTimeInterval: 0.0005) }, writePassthrough: { _ in })
+        XCTAssertEqual(written, 400)
+        XCTAssertEqual(stats.dropped, 0)
+        XCTAssertLessThanOrEqual(stats.queuePeaks["analyse"]!, 3)
+        XCTAssertLessThanOrEqual(stats.queuePeaks["enhance"]!, 3)
+        XCTAssertLessThanOrEqual(stats.queuePeaks["smooth"]!, 3 + 2)
+    }
+
+    func testLivePolicyDropsOldestAndCounts() throws {
+        // The network is slower than the source: a live pipeline drops instead of falling behind.
+        let p = makePipeline(frames: 200, configuration: PipelineConfiguration(workers: 1, queueCapacity: 2, policy: .dropOldest, smoothing: 0),
+                             enhancer: { JitteryEnhancer(maxDelay: 0.004) })
+        var pts: [Int64] = []
+        let stats = try p.run(writeFrame: { _, t in pts.append(t) }, writePassthrough: { _ in })
+        XCTAssertGreaterThan(stats.dropped, 0)
+        XCTAssertEqual(stats.frames + stats.dropped, 200)
+        XCTAssertEqual(pts, pts.sorted(), "what is kept stays in order")
+        XCTAssertEqual(pts.last, 1990, "the newest frame is never the one dropped")
+    }
+
+    func testAnErrorInAnyStageStopsTheRunWithThatError() {
+        let cases: [(String, EnhancePipeline<Int, PlanarImage, String>, Bool)] = [
+            ("source", makePipeline(frames: 100, configuration: PipelineConfiguration(workers: 2), failSourceAt: 30), false),
+            ("network", makePipeline(frames: 100, configuration: PipelineConfiguration(workers: 2),
+                                     enhancer: { JitteryEnhancer(failOnFrame: 40) }), false),
+            ("sink", makePipeline(frames: 100, configuration: PipelineConfiguration(workers: 2)), true),
+        ]
+        for (stage, p, failSink) in cases {
+            var written = 0
+            let start = Date()
+            XCTAssertThrowsError(try p.run(writeFrame: { _, _ in
+                written += 1
+                if failSink && written == 20 { throw TestFailure.sink }
+            }, writePassthrough: { _ in })) { error in
+                guard let f = error as? PipelineFailure else { return XCTFail("\(stage): \(error)") }
+                XCTAssertTrue(f.underlying is TestFailure, stage)
+                XCTAssertGreaterThan(f.stats.frames, 0, "\(stage): frames before the error reached the sink")
+                XCTAssertLessThan(f.stats.frames, 100, stage)
+            }
+            XCTAssertLessThan(Date().timeIntervalSince(start), 5, "\(stage): stops promptly")
+        }
+    }
+
+    func testPassthroughItemsReachTheSink() throws {
+        var n = 0
+        let p = EnhancePipeline<Int, PlanarImage, String>(configuration: PipelineConfiguration(workers: 2), source: {
+            defer { n += 1 }
+            if n >= 60 { return nil }
+            return n % 3 == 0 ? .passthrough("audio \(n)") : .picture(n, pts: Int64(n))
+        }, makeWorker: { PipelineWorker(toImage: { frame($0) }, enhancer: JitteryEnhancer(), encode: { $0 }) })
+        var packets: [String] = []
+        let stats = try p.run(writeFrame: { _, _ in }, writePassthrough: { packets.append($0) })
+        XCTAssertEqual(packets.count, 20)
+        XCTAssertEqual(packets, packets.sorted { Int($0.dropFirst(6))! < Int($1.dropFirst(6))! })
+        XCTAssertEqual(stats.frames, 40)
+    }
+}

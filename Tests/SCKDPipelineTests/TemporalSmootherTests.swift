@@ -1,0 +1,98 @@
+import Foundation
+import SCKDCore
+import XCTest
+
+@testable import SCKDPipeline
+
+final class TemporalSmootherTests: XCTestCase {
+    /// A static illumination map (a soft gradient) at exposure `k`, with a little noise.
+    func map(_ k: Float, blobAt: Int? = nil, rng: inout SeededGenerator) -> PlanarImage {
+        let L = PlanarImage(width: 32, height: 18, channels: 3)
+        for c in 0..<3 {
+            for y in 0..<18 {
+                for x in 0..<32 {
+                    var v = (0.1 + 0.2 * Float(x) / 32) * k
+                    if let b = blobAt, abs(x - b) < 3, abs(y - 9) < 3 { v = 0.8 * k }
+                    L[c, y, x] = v * (1 + Float.random(in: -0.01...0.01, using: &rng))
+                }
+            }
+        }
+        return L
+    }
+
+    func std(_ v: [Double]) -> Double {
+        let m = v.reduce(0, +) / Double(v.count)
+        return (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count)).squareRoot()
+    }
+
+    func testStrengthZeroIsPerFrameExactly() {
+        var rng = SeededGenerator()
+        let s = TemporalSmoother(strength: 0)
+        for i in 0..<5 {
+            let L = map(1 + Float(i) * 0.1, rng: &rng)
+            let out = s.smooth(L)
+            XCTAssertTrue(out === L)
+        }
+    }
+
+    func testExposureJitterIsSmoothedAtLeastFiveFold() {
+        var rng = SeededGenerator()
+        let s = TemporalSmoother(strength: 0.8)
+        var raw: [Double] = [], smoothed: [Double] = []
+        for _ in 0..<300 {
+            let L = map(1 + Float.random(in: -0.15...0.15, using: &rng), rng: &rng)
+            raw.append(L.mean())
+            smoothed.append(s.smooth(L).mean())
+        }
+        let diff = { (v: [Double]) in zip(v.dropFirst(), v).map { $0 - $1 } }
+        let ratio = std(diff(Array(raw.dropFirst(20)))) / std(diff(Array(smoothed.dropFirst(20))))
+        XCTAssertGreaterThanOrEqual(ratio, 5, "flicker reduction \(ratio)x")
+        XCTAssertEqual(s.exposureSteps, 0, "jitter is not mistaken for a step")
+    }
+
+    func testExposureStepSettlesWithinTenFrames() {
+        var rng = SeededGenerator()
+        let s = TemporalSmoother(strength: 0.8)
+        for _ in 0..<30 { _ = s.smooth(map(1, rng: &rng)) }
+        let target = map(2, rng: &rng).mean()
+        var settledAt: Int?
+        for i in 0..<30 {
+            let m = s.smooth(map(2, rng: &rng)).mean()
+            if settledAt == nil, abs(m - target) / target < 0.05 { settledAt = i + 1 }
+        }
+        XCTAssertNotNil(settledAt)
+        XCTAssertLessThanOrEqual(settledAt ?? 99, 10, "settled after \(settledAt ?? -1) frames")
+    }
+
+    func testMovingRegionsFollowAtOnce() {
+        var rng = SeededGenerator()
+        let s = TemporalSmoother(strength: 1)
+        for _ in 0..<20 { _ = s.smooth(map(1, blobAt: 8, rng: &rng)) }
+        let moved = map(1, blobAt: 20, rng: &rng)
+        let out = s.smooth(moved)
+        // At the blob's new place the smoothed map is already within 15 % of the input, and where
+        // it left, the old value has gone.
+        XCTAssertEqual(out[0, 9, 20], moved[0, 9, 20], accuracy: moved[0, 9, 20] * 0.15)
+        XCTAssertEqual(out[0, 9, 8], moved[0, 9, 8], accuracy: moved[0, 9, 8] * 0.15)
+    }
+
+    func testSceneCutResets() {
+        var rng = SeededGenerator()
+        let s = TemporalSmoother(strength: 1)
+        for _ in 0..<10 { _ = s.smooth(map(1, rng: &rng)) }
+        let other = PlanarImage(width: 32, height: 18, channels: 3)
+        for i in 0..<other.count { other.data[i] = i % 7 == 0 ? 0.9 : 0.05 }
+        let out = s.smooth(other)
+        XCTAssertTrue(out === other)
+        XCTAssertEqual(s.sceneCuts, 1)
+    }
+}
+
+/// Deterministic tests: a 64-bit LCG.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64 = 0x9E3779B97F4A7C15
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state ^ (state >> 29)
+    }
+}
