@@ -28,6 +28,9 @@ public final class ClassicRetinexEnhancer: FrameEnhancer {
         self.radius = radius
     }
 
+    /// The gain is L^-strength, so the output is exposure-invariant when L scales as k^(1/strength).
+    public var exposureExponent: Float { strength > 0 ? 1 / strength : 1 }
+
     public func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
         let w = image.width, h = image.height, b = blockSize
         let lw = (w + b - 1) / b, lh = (h + b - 1) / b

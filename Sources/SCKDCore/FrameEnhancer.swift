@@ -13,6 +13,15 @@ public protocol FrameEnhancer: AnyObject {
 
     /// Phase B: the enhanced picture, same size as `image`, values in [0, 1].
     func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage
+
+    /// How the illumination must scale with scene exposure k for phase B's output to stay the same:
+    /// L ∝ k^e. A Retinex enhancer (output = input / L) has e = 1; one applying L^-γ has e = 1/γ.
+    /// Temporal smoothing uses it to cancel exposure jitter exactly while smoothing the rest.
+    var exposureExponent: Float { get }
+}
+
+extension FrameEnhancer {
+    public var exposureExponent: Float { 1 }
 }
 
 extension FrameEnhancer {

@@ -32,6 +32,8 @@ public struct PipelineConfiguration: Sendable {
     public var policy: OverflowPolicy
     /// Temporal smoothing strength, 0 (per-frame) … 1.
     public var smoothing: Float
+    /// The enhancer's `exposureExponent`.
+    public var exposureExponent: Float = 1
 
     public init(workers: Int = 1, queueCapacity: Int = 4, policy: OverflowPolicy = .block, smoothing: Float = 0.8) {
         self.workers = max(1, workers)
@@ -149,7 +151,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough> {
         // Temporal smoothing, in presentation order.
         spawn("sckd-smoothing") { [c] in
             defer { toEnhance.close() }
-            let smoother = TemporalSmoother(strength: c.smoothing)
+            let smoother = TemporalSmoother(strength: c.smoothing, exposureExponent: c.exposureExponent)
             var pending: [Int: Analysed] = [:]
             var next = 0
             while let (n, item) = toSmooth.pop() {
@@ -237,18 +239,18 @@ extension PipelineStats {
     }
 }
 
-/// How many workers per network stage and OpenMP threads per worker: the cores are shared by
-/// the decoder, the encoder and the two network stages, so the network gets all cores through
-/// one worker per stage on small machines (per-frame latency stays low, oneDNN parallelises
-/// inside a frame) and more workers on larger ones (frame-level parallelism scales further than
-/// OpenMP inside a small frame).
+/// How many workers per network stage and OpenMP threads per worker. The cores are shared by the
+/// decoder, the encoder and the two network stages, and OpenMP teams suffer most from that
+/// sharing (a descheduled team member stalls every barrier): single-threaded workers, one per core,
+/// won on 2 cores (1280x720, ldfc-net-rt bf16: 26.1 fps with 2 x 1 against 23.0 with 1 x 2). On
+/// larger machines workers get 2 threads each, to keep per-frame latency down.
 public struct ThreadPlan: Sendable {
     public let workers: Int
     public let threadsPerWorker: Int
 
     public init(cores: Int, workers: Int? = nil, networkThreads: Int? = nil) {
         let total = max(1, networkThreads.map { $0 * (workers ?? 1) } ?? cores)
-        let w = workers ?? max(1, cores / 4)
+        let w = workers ?? (cores <= 4 ? cores : cores / 2)
         self.workers = w
         threadsPerWorker = max(1, networkThreads ?? total / w)
     }

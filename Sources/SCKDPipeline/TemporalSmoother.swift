@@ -5,9 +5,12 @@ import SCKDCore
 /// (DESIGN §2). Flicker from auto-exposure hunting and sensor noise goes; motion does not lag.
 ///
 /// The map is split into a global exposure (its mean) and a normalised structure (map / mean):
-/// - Exposure: a slow exponential moving average in log space, so ±15 % jitter averages out;
-///   a change beyond `stepThreshold` that persists for two frames is a real exposure step and is
-///   followed fast, so the output settles within a few frames.
+/// - Exposure: a slow exponential moving average in log space, so ±15 % jitter averages out of the
+///   level; a change beyond `stepThreshold` that persists for two frames is a real exposure step
+///   and is followed fast. The map handed to phase B then carries the frame's own exposure raised to
+///   the enhancer's `exposureExponent` around that level, which is what makes phase B's output
+///   exposure-invariant: jitter cancels instead of passing through (an enhancer dividing by L would
+///   otherwise turn a steadied L into flicker).
 /// - Structure: an exponential moving average whose weight adapts per sample to how much that
 ///   sample changed (relative change below `stillBelow`: strong smoothing; above `movingAbove`:
 ///   follow at once), so static regions are steady and moving ones do not ghost.
@@ -27,9 +30,13 @@ public final class TemporalSmoother {
     public private(set) var exposureSteps = 0
 
     /// - Parameter strength: 0 (per-frame) … 1 (strongest smoothing of static content).
-    public init(strength: Float) {
+    /// The enhancer's `exposureExponent` (1 for Retinex division).
+    public let exposureExponent: Float
+
+    public init(strength: Float, exposureExponent: Float = 1) {
         precondition((0...1).contains(strength))
         self.strength = strength
+        self.exposureExponent = exposureExponent
     }
 
     public func reset() { structure = nil; stepFrames = 0; following = false }
@@ -83,7 +90,8 @@ public final class TemporalSmoother {
             s[i] += alpha * (c[i] - s[i])
         }
         let out = PlanarImage(width: L.width, height: L.height, channels: L.channels)
-        let exposure = exp(logExposure)
+        // The frame's exposure, relative to the smoothed level, raised to the enhancer's exponent.
+        let exposure = exp(logExposure + exposureExponent * (logMean - logExposure))
         let floor: Float = 0.01
         for i in 0..<n { out.data[i] = min(1, max(floor, s[i] * exposure)) }
         return out

@@ -85,8 +85,9 @@ struct Enhance: ParsableCommand {
             console.info("\(input): \(v.width)x\(v.height) \(v.codecName), \(String(format: "%.3g", Double(v.frameRate.num) / Double(v.frameRate.den))) fps, model \(probe.name), \(plan.workers) worker(s) x \(plan.threadsPerWorker) thread(s) per stage")
             var options = modelOptions
             options.threads = plan.threadsPerWorker
-            let configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 4, policy: .block,
+            var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 4, policy: .block,
                                                       smoothing: temporalSmoothing)
+            configuration.exposureExponent = probe.exposureExponent
             let job = EnhanceJob(reader: reader, writer: writer, configuration: configuration,
                                  makeEnhancer: { try options.makeEnhancer().0 },
                                  onProgress: { console.progress($0) })
