@@ -23,6 +23,7 @@ public final class PictureToRGB {
         let f = picture.frame
         let tags = picture.tags
         if let exact = exactRGB(f) { return exact }
+        if let fast = planarYUV8(f, tags: tags) { return fast }
         if key == nil || key!.0 != f.pointee.width || key!.1 != f.pointee.height || key!.2 != f.pointee.format || key!.3 != tags {
             context = sws_getCachedContext(context, f.pointee.width, f.pointee.height, AVPixelFormat(f.pointee.format),
                                            Int32(width), Int32(height), AV_PIX_FMT_GBRPF32LE,
@@ -81,6 +82,46 @@ extension PictureToRGB {
     }
 }
 
+extension PictureToRGB {
+    /// 8-bit planar YUV (4:2:0, 4:2:2, 4:4:4, limited or full range, any of the usual matrices) to
+    /// float RGB directly: ~10x faster here than swscale's float output path, which is generic C.
+    /// Chroma is taken from the co-sited sample (point sampling), as the swscale path did, so a
+    /// decode -> RGB -> encode round trip stays transparent.
+    func planarYUV8(_ f: UnsafeMutablePointer<AVFrame>, tags: ColorTags) -> PlanarImage? {
+        let fmt = AVPixelFormat(f.pointee.format)
+        let shifts: [AVPixelFormat: (Int, Int)] = [
+            AV_PIX_FMT_YUV420P: (1, 1), AV_PIX_FMT_YUVJ420P: (1, 1), AV_PIX_FMT_YUV422P: (1, 0),
+            AV_PIX_FMT_YUVJ422P: (1, 0), AV_PIX_FMT_YUV444P: (0, 0), AV_PIX_FMT_YUVJ444P: (0, 0),
+        ]
+        guard let (sx, sy) = shifts[fmt], Int(f.pointee.width) == width, Int(f.pointee.height) == height,
+              let yp = f.pointee.data.0, let up = f.pointee.data.1, let vp = f.pointee.data.2 else { return nil }
+        let (kr, kb) = lumaCoefficients(tags.space)
+        let kg = 1 - kr - kb
+        let full = tags.range == AVCOL_RANGE_JPEG
+        let yScale: Float = full ? 1 / 255 : 1 / 219, yOffset: Float = full ? 0 : 16
+        let cScale: Float = full ? 1 / 255 : 1 / 224
+        let crR = 2 * (1 - kr) * cScale, cbB = 2 * (1 - kb) * cScale
+        let crG = 2 * kr * (1 - kr) / kg * cScale, cbG = 2 * kb * (1 - kb) / kg * cScale
+        let ys = Int(f.pointee.linesize.0), us = Int(f.pointee.linesize.1), vs = Int(f.pointee.linesize.2)
+        let image = PlanarImage(width: width, height: height, channels: 3)
+        let r = image.plane(0), g = image.plane(1), b = image.plane(2)
+        for y in 0..<height {
+            let yr = yp + y * ys, ur = up + (y >> sy) * us, vr = vp + (y >> sy) * vs
+            let o = y * width
+            for x in 0..<width {
+                let l = (Float(yr[x]) - yOffset) * yScale
+                let cb = Float(ur[x >> sx]) - 128, cr = Float(vr[x >> sx]) - 128
+                // Not clamped: YUV outside the RGB gamut (saturated edges after chroma
+                // subsampling) survives a round trip; every enhancer clamps its own output.
+                r[o + x] = l + crR * cr
+                g[o + x] = l - crG * cr - cbG * cb
+                b[o + x] = l + cbB * cb
+            }
+        }
+        return image
+    }
+}
+
 /// Planar float RGB back to an encoder's pixel format, with the same colour tags as the source.
 public final class RGBToPicture {
     private var context: OpaquePointer?
@@ -115,6 +156,7 @@ public final class RGBToPicture {
         frame.pointee.color_primaries = tags.primaries
         frame.pointee.color_trc = tags.transfer
         precondition(av_frame_get_buffer(frame, 0) >= 0, "out of memory allocating a \(width)x\(height) frame")
+        if writePlanarYUV8(image, into: frame) { return frame }
         let src: [UnsafePointer<UInt8>?] = [image.plane(1), image.plane(2), image.plane(0), nil].map {
             $0.map { UnsafePointer(UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self)) }
         }
@@ -129,5 +171,64 @@ public final class RGBToPicture {
             }
         }
         return frame
+    }
+}
+
+/// The luma/chroma coefficients (Kr, Kb) of a matrix.
+func lumaCoefficients(_ space: AVColorSpace) -> (Float, Float) {
+    switch space {
+    case AVCOL_SPC_BT709: return (0.2126, 0.0722)
+    case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: return (0.2627, 0.0593)
+    case AVCOL_SPC_SMPTE240M: return (0.212, 0.087)
+    case AVCOL_SPC_FCC: return (0.30, 0.11)
+    default: return (0.299, 0.114)
+    }
+}
+
+extension RGBToPicture {
+    /// Float RGB to 8-bit planar YUV directly, the exact inverse of `PictureToRGB.planarYUV8`
+    /// (rounded, chroma averaged over each subsampled block): swscale's float input path truncates,
+    /// which biased luma by half a code value on a round trip.
+    func writePlanarYUV8(_ image: PlanarImage, into f: UnsafeMutablePointer<AVFrame>) -> Bool {
+        let shifts: [AVPixelFormat: (Int, Int)] = [
+            AV_PIX_FMT_YUV420P: (1, 1), AV_PIX_FMT_YUVJ420P: (1, 1), AV_PIX_FMT_YUV422P: (1, 0),
+            AV_PIX_FMT_YUVJ422P: (1, 0), AV_PIX_FMT_YUV444P: (0, 0), AV_PIX_FMT_YUVJ444P: (0, 0),
+        ]
+        guard let (sx, sy) = shifts[format], let yp = f.pointee.data.0, let up = f.pointee.data.1, let vp = f.pointee.data.2 else {
+            return false
+        }
+        let (kr, kb) = lumaCoefficients(tags.space)
+        let kg = 1 - kr - kb
+        let full = tags.range == AVCOL_RANGE_JPEG
+        let yScale: Float = full ? 255 : 219, yOffset: Float = full ? 0 : 16, cScale: Float = full ? 255 : 224
+        let ys = Int(f.pointee.linesize.0), us = Int(f.pointee.linesize.1), vs = Int(f.pointee.linesize.2)
+        let r = image.plane(0), g = image.plane(1), b = image.plane(2)
+        @inline(__always) func byte(_ v: Float) -> UInt8 { UInt8(min(255, max(0, v + 0.5))) }
+        for y in 0..<height {
+            let row = yp + y * ys, o = y * width
+            for x in 0..<width {
+                let i = o + x
+                row[x] = byte(yOffset + yScale * (kr * r[i] + kg * g[i] + kb * b[i]))
+            }
+        }
+        let cw = (width + (1 << sx) - 1) >> sx, ch = (height + (1 << sy) - 1) >> sy
+        let cbScale = cScale / (2 * (1 - kb)), crScale = cScale / (2 * (1 - kr))
+        for cy in 0..<ch {
+            let urow = up + cy * us, vrow = vp + cy * vs
+            // The rows (one or two) and, per chroma sample, the columns (one or two) it covers.
+            let y0 = cy << sy, y1 = min(y0 + (1 << sy) - 1, height - 1)
+            let r0 = r + y0 * width, g0 = g + y0 * width, b0 = b + y0 * width
+            let r1 = r + y1 * width, g1 = g + y1 * width, b1 = b + y1 * width
+            for cx in 0..<cw {
+                let x0 = cx << sx, x1 = min(x0 + (1 << sx) - 1, width - 1)
+                let sr = 0.25 * (r0[x0] + r0[x1] + r1[x0] + r1[x1])
+                let sg = 0.25 * (g0[x0] + g0[x1] + g1[x0] + g1[x1])
+                let sb = 0.25 * (b0[x0] + b0[x1] + b1[x0] + b1[x1])
+                let l = kr * sr + kg * sg + kb * sb
+                urow[cx] = byte(128 + cbScale * (sb - l))
+                vrow[cx] = byte(128 + crScale * (sr - l))
+            }
+        }
+        return true
     }
 }

@@ -61,7 +61,7 @@ public struct PipelineStats: Sendable {
 /// enhancer. An error anywhere stops every stage promptly and is rethrown from `run` (after the
 /// sink has been told, so it can finalise what it has).
 public final class EnhancePipeline<Picture, Encoded, Passthrough> {
-    typealias Analysed = (image: PlanarImage, illumination: PlanarImage, pts: Int64)
+    typealias Analysed = (image: PlanarImage, illumination: PlanarImage, inputMean: Double, pts: Int64)
     typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, pts: Int64)
     enum SinkItem {
         case frame(Int, Encoded, Int64)
@@ -137,13 +137,14 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough> {
         let analysers = DispatchGroup()
         for i in 0..<c.workers {
             analysers.enter()
-            spawn("sckd-phase-a-\(i)") { [makeWorker] in
+            spawn("sckd-phase-a-\(i)") { [makeWorker, c] in
                 defer { analysers.leave() }
                 let worker = try makeWorker()
                 while let (n, (picture, pts)) = toAnalyse.popNumbered() {
                     let image = try timed("convert in", { try worker.toImage(picture) })
                     let L = try timed("phase A", { try worker.enhancer.estimateIllumination(image) })
-                    if !toSmooth.push((n, (image, L, pts))) { return }
+                    let inputMean = c.smoothing > 0 ? image.mean() : 0
+                    if !toSmooth.push((n, (image, L, inputMean, pts))) { return }
                 }
             }
         }
@@ -157,7 +158,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough> {
             while let (n, item) = toSmooth.pop() {
                 pending[n] = item
                 while let a = pending.removeValue(forKey: next) {
-                    let L = timed("smoothing", { smoother.smooth(a.illumination) })
+                    let L = timed("smoothing", { smoother.smooth(a.illumination, inputMean: a.inputMean) })
                     if !toEnhance.push((next, a.image, L, a.pts)) { return }
                     next += 1
                 }

@@ -23,7 +23,8 @@ public final class TemporalSmoother {
     let movingAbove: Float = 0.15       // relative structural change treated as motion
     let cutThreshold: Float = 0.35      // mean relative change of a scene cut
     private var structure: PlanarImage?
-    private var logExposure: Float = 0
+    private var logExposure: Float = 0   // smoothed log exposure of the input pictures
+    private var logLevel: Float = 0      // smoothed log mean of the illumination map
     private var stepFrames = 0
     private var following = false
     public private(set) var sceneCuts = 0
@@ -41,14 +42,21 @@ public final class TemporalSmoother {
 
     public func reset() { structure = nil; stepFrames = 0; following = false }
 
-    public func smooth(_ L: PlanarImage) -> PlanarImage {
+    /// - Parameters:
+    ///   - L: the frame's illumination map from phase A.
+    ///   - inputMean: the mean of the frame's input picture: the exposure measured where it is
+    ///     exact (the illumination's mean also carries the estimator's own frame-to-frame noise,
+    ///     which is smoothed away while the exposure ratio is followed frame by frame).
+    public func smooth(_ L: PlanarImage, inputMean: Double? = nil) -> PlanarImage {
         guard strength > 0 else { return L }
         let n = L.count
         let mean = max(Float(L.mean()), 1e-4)
         let logMean = log(mean)
+        let logInput = inputMean.map { log(max(Float($0), 1e-4)) } ?? logMean
         guard let previous = structure, previous.count == n, previous.width == L.width else {
             structure = normalised(L, by: mean)
-            logExposure = logMean
+            logExposure = logInput
+            logLevel = logMean
             return L
         }
         // Global exposure.
@@ -56,7 +64,7 @@ public final class TemporalSmoother {
         // An average with weight a passes sqrt(a / (2 - a)) of white jitter: 0.088 -> 1/5 of it in
         // frame-to-frame differences, ~15x less.
         let alphaSlow = 0.05 + 0.95 * (1 - strength) * (1 - strength)
-        let residual = logMean - logExposure
+        let residual = logInput - logExposure
         if abs(residual) > stepThreshold { stepFrames += 1 } else { stepFrames = 0 }
         if stepFrames == 2 {
             // Two frames beyond the jitter band on the same level: a real exposure change. Follow
@@ -67,6 +75,7 @@ public final class TemporalSmoother {
         if following && abs(residual) < 0.02 { following = false }
         let alphaExposure: Float = following ? 0.6 : alphaSlow
         logExposure += alphaExposure * residual
+        logLevel += alphaExposure * (logMean - logLevel)
 
         // Structure: per-sample adaptive weights.
         let current = normalised(L, by: mean)
@@ -77,7 +86,8 @@ public final class TemporalSmoother {
         if meanChange > cutThreshold {
             sceneCuts += 1
             structure = current
-            logExposure = logMean
+            logExposure = logInput
+            logLevel = logMean
             stepFrames = 0
             following = false
             return L
@@ -90,8 +100,9 @@ public final class TemporalSmoother {
             s[i] += alpha * (c[i] - s[i])
         }
         let out = PlanarImage(width: L.width, height: L.height, channels: L.channels)
-        // The frame's exposure, relative to the smoothed level, raised to the enhancer's exponent.
-        let exposure = exp(logExposure + exposureExponent * (logMean - logExposure))
+        // The smoothed level, times the frame's exposure relative to the smoothed exposure raised to
+        // the enhancer's exponent: jitter in the input cancels in phase B, noise in the estimate goes.
+        let exposure = exp(logLevel + exposureExponent * (logInput - logExposure))
         let floor: Float = 0.01
         for i in 0..<n { out.data[i] = min(1, max(floor, s[i] * exposure)) }
         return out
