@@ -63,6 +63,35 @@ public final class PlanarImage: @unchecked Sendable {
         return s / Double(planeCount)
     }
 
+    /// `left` and `right` next to each other (same height).
+    public static func sideBySide(_ left: PlanarImage, _ right: PlanarImage) -> PlanarImage {
+        precondition(left.height == right.height && left.channels == right.channels)
+        let out = PlanarImage(width: left.width + right.width, height: left.height, channels: left.channels)
+        for c in 0..<left.channels {
+            for y in 0..<left.height {
+                let d = out.plane(c) + y * out.width
+                d.update(from: left.plane(c) + y * left.width, count: left.width)
+                (d + left.width).update(from: right.plane(c) + y * right.width, count: right.width)
+            }
+        }
+        return out
+    }
+
+    /// The left half of `left` and the right half of `right` (same size), with a 2-pixel white
+    /// divider: a before/after view at the original size.
+    public static func split(_ left: PlanarImage, _ right: PlanarImage) -> PlanarImage {
+        precondition(left.width == right.width && left.height == right.height && left.channels == right.channels)
+        let out = right.copy()
+        let half = left.width / 2
+        for c in 0..<left.channels {
+            for y in 0..<left.height {
+                (out.plane(c) + y * out.width).update(from: left.plane(c) + y * left.width, count: half)
+                for x in max(0, half - 1)..<min(left.width, half + 1) { out[c, y, x] = 1 }
+            }
+        }
+        return out
+    }
+
     /// This image grown to `newWidth` x `newHeight` by repeating the last column and row (encoders
     /// with chroma subsampling need even sizes; replicated edges encode cheaply and invisibly).
     public func paddedByReplication(toWidth newWidth: Int, height newHeight: Int) -> PlanarImage {

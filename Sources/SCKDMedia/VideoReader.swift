@@ -68,6 +68,13 @@ public struct VideoStreamInfo {
     public let pixelFormat: AVPixelFormat
     /// Colour tags of the stream (resolved: nothing unspecified), written to the output.
     public let colorTags: ColorTags
+
+    /// The same stream with another picture size (an output that shows two pictures side by side).
+    public func resized(width: Int, height: Int) -> VideoStreamInfo {
+        VideoStreamInfo(width: width, height: height, timeBase: timeBase, frameRate: frameRate, duration: duration,
+                        estimatedFrameCount: estimatedFrameCount, sideData: sideData, rotation: rotation,
+                        codecName: codecName, pixelFormat: pixelFormat, colorTags: colorTags)
+    }
 }
 
 /// Demuxes and decodes any input FFmpeg opens (a path, "-" for stdin, a URL). The first video

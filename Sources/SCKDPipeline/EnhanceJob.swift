@@ -25,6 +25,23 @@ public struct JobProgress: Sendable {
     }
 }
 
+/// How the output shows the result: the enhanced picture, or the original beside it.
+public enum CompareMode: String, Sendable, CaseIterable {
+    case off
+    /// Original left, enhanced right: twice the width.
+    case sideBySide = "side-by-side"
+    /// Left half original, right half enhanced, at the original size.
+    case split
+
+    func compose(_ input: PlanarImage, _ output: PlanarImage) -> PlanarImage {
+        switch self {
+        case .off: return output
+        case .sideBySide: return PlanarImage.sideBySide(input, output)
+        case .split: return PlanarImage.split(input, output)
+        }
+    }
+}
+
 public struct EnhanceReport: Sendable {
     public let frames: Int
     public let corruptFrames: Int
@@ -44,14 +61,17 @@ public final class EnhanceJob {
     let reader: VideoReader
     let writer: VideoWriter
     let configuration: PipelineConfiguration
+    let compare: CompareMode
     let makeEnhancer: () throws -> FrameEnhancer
     let onProgress: ((JobProgress) -> Void)?
 
-    public init(reader: VideoReader, writer: VideoWriter, configuration: PipelineConfiguration,
+    /// `writer` must be made for `compare`'s output size (twice the width for side by side).
+    public init(reader: VideoReader, writer: VideoWriter, configuration: PipelineConfiguration, compare: CompareMode = .off,
                 makeEnhancer: @escaping () throws -> FrameEnhancer, onProgress: ((JobProgress) -> Void)? = nil) {
         self.reader = reader
         self.writer = writer
         self.configuration = configuration
+        self.compare = compare
         self.makeEnhancer = makeEnhancer
         self.onProgress = onProgress
     }
@@ -59,7 +79,7 @@ public final class EnhanceJob {
     public func run() throws -> EnhanceReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let elapsed = { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        let reader = self.reader, writer = self.writer, makeEnhancer = self.makeEnhancer
+        let reader = self.reader, writer = self.writer, makeEnhancer = self.makeEnhancer, compare = self.compare
         let (w, h) = (reader.video.width, reader.video.height)
         let pipeline = EnhancePipeline<DecodedPicture, EncoderFrame, CopiedPacket>(
             configuration: configuration,
@@ -74,7 +94,7 @@ public final class EnhanceJob {
                 let toRGB = PictureToRGB(width: w, height: h)
                 let converter = writer.makeConverter()
                 return PipelineWorker(toImage: { toRGB.convert($0) }, enhancer: try makeEnhancer(),
-                                      encode: { converter.encoderFrame($0) })
+                                      encode: { converter.encoderFrame(compare.compose($0, $1)) })
             })
         let stats: PipelineStats
         do {

@@ -13,10 +13,11 @@ public enum SourceEvent<Picture, Passthrough> {
 public struct PipelineWorker<Picture, Encoded> {
     public let toImage: (Picture) throws -> PlanarImage
     public let enhancer: FrameEnhancer
-    public let encode: (PlanarImage) throws -> Encoded
+    /// (input picture, enhanced picture) -> what the sink writes.
+    public let encode: (PlanarImage, PlanarImage) throws -> Encoded
 
     public init(toImage: @escaping (Picture) throws -> PlanarImage, enhancer: FrameEnhancer,
-                encode: @escaping (PlanarImage) throws -> Encoded) {
+                encode: @escaping (PlanarImage, PlanarImage) throws -> Encoded) {
         self.toImage = toImage
         self.enhancer = enhancer
         self.encode = encode
@@ -174,7 +175,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough> {
                 let worker = try makeWorker()
                 while let item = toEnhance.pop() {
                     let out = try timed("phase B", { try worker.enhancer.enhance(item.image, illumination: item.illumination) })
-                    let encoded = try timed("convert out", { try worker.encode(out) })
+                    let encoded = try timed("convert out", { try worker.encode(item.image, out) })
                     if !toSink.push(.frame(item.sequence, encoded, item.pts)) { return }
                 }
             }

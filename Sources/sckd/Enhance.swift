@@ -58,6 +58,9 @@ struct Enhance: ParsableCommand {
     @Flag(help: "Print per-stage milliseconds per frame, queue occupancy and drops at the end.")
     var stats = false
 
+    @Option(help: "Show the original too: side-by-side (twice the width) or split (left half original).")
+    var compare: CompareMode = .off
+
     func validate() throws {
         if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
         guard (0...1).contains(temporalSmoothing) else { throw ValidationError("--temporal-smoothing must be between 0 and 1") }
@@ -72,7 +75,9 @@ struct Enhance: ParsableCommand {
             let destination = try OutputFile(path: output, overwrite: overwrite, inputPath: input)
             let reader = try VideoReader(path: input, copyAudio: !noAudio)
             let settings = EncoderSettings(codec: codec, crf: crf, preset: preset, container: format)
-            let writer = try VideoWriter(output: destination, settings: settings, video: reader.video,
+            let shown = compare == .sideBySide ? reader.video.resized(width: 2 * reader.video.width, height: reader.video.height)
+                : reader.video
+            let writer = try VideoWriter(output: destination, settings: settings, video: shown,
                                          copiedStreams: reader.copiedStreams)
             for note in writer.notes { console.info(note) }
             // Probe the model once here (errors surface before any thread starts); every worker
@@ -88,7 +93,7 @@ struct Enhance: ParsableCommand {
             var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 4, policy: .block,
                                                       smoothing: temporalSmoothing)
             configuration.exposureExponent = probe.exposureExponent
-            let job = EnhanceJob(reader: reader, writer: writer, configuration: configuration,
+            let job = EnhanceJob(reader: reader, writer: writer, configuration: configuration, compare: compare,
                                  makeEnhancer: { try options.makeEnhancer().0 },
                                  onProgress: { console.progress($0) })
             let report = try job.run()
@@ -111,3 +116,5 @@ struct Enhance: ParsableCommand {
         }
     }
 }
+
+extension CompareMode: ExpressibleByArgument {}

@@ -81,6 +81,33 @@ final class EnhanceCommandTests: XCTestCase {
         }
     }
 
+    func testCompareModes() throws {
+        let wide = "\(dir)/wide.mkv", split = "\(dir)/split.mkv"
+        XCTAssertEqual(try sckd(["enhance", clip, "-o", wide, "--compare", "side-by-side", "--codec", "ffv1", "--quiet"]).status, 0)
+        XCTAssertEqual(try sckd(["enhance", clip, "-o", split, "--compare", "split", "--codec", "ffv1", "--quiet"]).status, 0)
+        let w = stream(try ffprobe(wide), "video")!
+        XCTAssertEqual(w["width"] as? Int, 640)
+        XCTAssertEqual(w["height"] as? Int, 240)
+        let s = stream(try ffprobe(split), "video")!
+        XCTAssertEqual(s["width"] as? Int, 320)
+        // Left of the split is the original, right the enhanced picture.
+        let plain = "\(dir)/plain.mkv"
+        XCTAssertEqual(try sckd(["enhance", clip, "-o", plain, "--codec", "ffv1", "--quiet"]).status, 0)
+        let f = try decodeRGB(split, width: 320, height: 240)[10]
+        let original = try decodeRGB(clip, width: 320, height: 240)[10], enhanced = try decodeRGB(plain, width: 320, height: 240)[10]
+        func columns(_ px: [UInt8], _ range: Range<Int>) -> [UInt8] {
+            (0..<240).flatMap { y in range.flatMap { x in (0..<3).map { px[(y * 320 + x) * 3 + $0] } } }
+        }
+        XCTAssertGreaterThan(psnr(columns(f, 0..<150), columns(original, 0..<150)), 40)
+        XCTAssertGreaterThan(psnr(columns(f, 170..<320), columns(enhanced, 170..<320)), 40)
+    }
+
+    func testStatsReportStagesAndQueues() throws {
+        let r = try sckd(["enhance", clip, "-o", "\(dir)/s.mkv", "--stats", "--workers", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for word in ["phase A", "phase B", "smoothing", "queues", "dropped 0"] { XCTAssertTrue(r.stderr.contains(word), r.stderr) }
+    }
+
     // MARK: - Bad input: one clear line, non-zero exit, nothing lost
 
     func testMissingFile() throws {

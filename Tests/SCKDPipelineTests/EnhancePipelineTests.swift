@@ -49,7 +49,7 @@ final class EnhancePipelineTests: XCTestCase {
             if n % 5 == 4 { n += 0 }
             return .picture(n, pts: Int64(n * 10))
         }, makeWorker: {
-            PipelineWorker(toImage: { frame($0, level: level($0)) }, enhancer: enhancer(), encode: { $0 })
+            PipelineWorker(toImage: { frame($0, level: level($0)) }, enhancer: enhancer(), encode: { $1 })
         })
     }
 
@@ -117,7 +117,7 @@ final class EnhancePipelineTests: XCTestCase {
             defer { n += 1 }
             if n >= 60 { return nil }
             return n % 3 == 0 ? .passthrough("audio \(n)") : .picture(n, pts: Int64(n))
-        }, makeWorker: { PipelineWorker(toImage: { frame($0) }, enhancer: JitteryEnhancer(), encode: { $0 }) })
+        }, makeWorker: { PipelineWorker(toImage: { frame($0) }, enhancer: JitteryEnhancer(), encode: { $1 }) })
         var packets: [String] = []
         let stats = try p.run(writeFrame: { _, _ in }, writePassthrough: { packets.append($0) })
         XCTAssertEqual(packets.count, 20)

@@ -75,7 +75,8 @@ public func temporaryDirectory(_ tag: String = "sckd-test") -> String {
 
 /// Decodes every frame of a video to 8-bit RGB with the ffmpeg CLI.
 public func decodeRGB(_ path: String, width: Int, height: Int) throws -> [[UInt8]] {
-    let r = try run("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    // Every decoded frame once, whatever the timestamps (no CFR duplication or dropping).
+    let r = try run("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
     if r.status != 0 { throw TestSupportError.commandFailed("decode \(path): \(r.stderr)") }
     let n = width * height * 3
     return stride(from: 0, to: r.stdout.count - n + 1, by: n).map { Array(r.stdout[$0..<($0 + n)]) }
