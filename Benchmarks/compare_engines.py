@@ -99,15 +99,15 @@ def main():
             net = load_student(ROOT / "Weights" / f"{name}.safetensors")
             sizes = [f"{w}x{h}" for w, h in SIZES]
             js = Path(tmp) / f"{name}.json"
-            cmd = [str(sckd), "bench", "--model", name, "--weights", str(ROOT / "Weights"), "--threads", str(args.threads),
-                   "--runs", str(args.runs), "--json", str(js)] + sum((["--size", s] for s in sizes), [])
+            cmd = [str(sckd), "bench", "--network-only", "--model", name, "--weights", str(ROOT / "Weights"),
+                   "--threads", str(args.threads), "--runs", str(args.runs), "--json", str(js)] + sum((["--size", s] for s in sizes), [])
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-            ours = {r["size"]: r for r in json.load(open(js))["results"]}
+            ours = {r["clip"]: r for r in json.load(open(js))["results"]}
             for w, h in SIZES:
                 key = f"{w}x{h}"
                 pt = time_torch(net, w, h, args.runs, args.threads)
                 ox = time_ort(net, w, h, args.runs, args.threads, tmp)
-                s = ours[key]["total_ms"]
+                s = ours[key]["network_ms"]
                 lines.append(f"| {name} | {key} | {s:.1f} | {pt:.1f} | {ox:.1f} | {pt / s:.2f}x | {ox / s:.2f}x | "
                              f"{100 * ours[key]['ceiling_fraction']:.0f} % |")
                 print(lines[-1], file=sys.stderr, flush=True)

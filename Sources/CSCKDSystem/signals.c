@@ -30,3 +30,12 @@ void sckd_install_stop_handlers(void) {
 int sckd_stop_signal(void) { return stop_signal; }
 int sckd_stop_count(void) { return stop_count; }
 void sckd_request_stop(int sig) { stop_signal = sig; }
+
+#include <stdlib.h>
+
+void sckd_reexec_with_default_env(const char *name, const char *value, char *const argv[]) {
+    if (getenv(name) != NULL) return;
+    if (setenv(name, value, 1) != 0) return;
+    execv("/proc/self/exe", argv);
+    /* exec failed: carry on with the settings we have */
+}

@@ -69,6 +69,15 @@ public struct VideoStreamInfo {
     /// Colour tags of the stream (resolved: nothing unspecified), written to the output.
     public let colorTags: ColorTags
 
+    /// A description for frames made in memory (benchmarks, tests): yuv420p, BT.601, limited range.
+    public static func synthetic(width: Int, height: Int, fps: Int32, frames: Int) -> VideoStreamInfo {
+        VideoStreamInfo(width: width, height: height, timeBase: AVRational(num: 1, den: fps), frameRate: AVRational(num: fps, den: 1),
+                        duration: Double(frames) / Double(fps), estimatedFrameCount: frames, sideData: [], rotation: 0,
+                        codecName: "synthetic", pixelFormat: AV_PIX_FMT_YUV420P,
+                        colorTags: ColorTags(range: AVCOL_RANGE_MPEG, space: AVCOL_SPC_SMPTE170M, primaries: AVCOL_PRI_SMPTE170M,
+                                             transfer: AVCOL_TRC_SMPTE170M, height: Int32(height), format: AV_PIX_FMT_YUV420P))
+    }
+
     /// The same stream with another picture size (an output that shows two pictures side by side).
     public func resized(width: Int, height: Int) -> VideoStreamInfo {
         VideoStreamInfo(width: width, height: height, timeBase: timeBase, frameRate: frameRate, duration: duration,

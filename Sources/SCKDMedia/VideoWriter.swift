@@ -58,6 +58,7 @@ public final class VideoWriter {
         self.output = output
         self.settings = settings
         self.video = video
+        av_log_set_level(sckd_av_log_quiet())  // errors are ours to report, in one line
         let ofmt: UnsafePointer<AVOutputFormat>
         if let name = settings.container {
             // A muxer name (matroska, yuv4mpegpipe) or a file extension (mkv, y4m).

@@ -64,6 +64,8 @@ public final class EnhanceJob {
     let compare: CompareMode
     let makeEnhancer: () throws -> FrameEnhancer
     let onProgress: ((JobProgress) -> Void)?
+    /// Stop reading after this many pictures (benchmarks).
+    public var maxFrames: Int?
 
     /// `writer` must be made for `compare`'s output size (twice the width for side by side).
     public init(reader: VideoReader, writer: VideoWriter, configuration: PipelineConfiguration, compare: CompareMode = .off,
@@ -80,12 +82,17 @@ public final class EnhanceJob {
         let start = DispatchTime.now().uptimeNanoseconds
         let elapsed = { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let reader = self.reader, writer = self.writer, makeEnhancer = self.makeEnhancer, compare = self.compare
+        let limit = maxFrames ?? Int.max
+        var read = 0
         let (w, h) = (reader.video.width, reader.video.height)
         let pipeline = EnhancePipeline<DecodedPicture, EncoderFrame, CopiedPacket>(
             configuration: configuration,
             source: {
+                guard read < limit else { return nil }
                 switch try reader.next() {
-                case let .picture(p)?: return .picture(p, pts: p.pts)
+                case let .picture(p)?:
+                    read += 1
+                    return .picture(p, pts: p.pts)
                 case let .packet(p)?: return .passthrough(p)
                 case nil: return nil
                 }

@@ -49,12 +49,20 @@ public struct PipelineStats: Sendable {
     public var frames = 0
     public var dropped = 0
     public var stageMilliseconds: [String: Double] = [:]
+    /// Every timed call of each stage, in milliseconds (for medians and tails).
+    public var stageSamples: [String: [Double]] = [:]
     public var queuePeaks: [String: Int] = [:]
     public var queueMeans: [String: Double] = [:]
     public var sceneCuts = 0
     public var exposureSteps = 0
 
     public func perFrame(_ stage: String) -> Double { frames > 0 ? (stageMilliseconds[stage] ?? 0) / Double(frames) : 0 }
+
+    /// The q-quantile (0.5: median, 0.95: p95) of a stage's per-call times, in milliseconds.
+    public func quantile(_ stage: String, _ q: Double) -> Double {
+        guard let v = stageSamples[stage]?.sorted(), !v.isEmpty else { return 0 }
+        return v[min(v.count - 1, Int(Double(v.count - 1) * q + 0.5))]
+    }
 }
 
 /// source → convert + phase A (pool) → temporal smoothing (ordered) → phase B + convert (pool) →
@@ -76,6 +84,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough> {
     private let lock = NSLock()
     private var firstError: Error?
     private var stageTime: [String: Double] = [:]
+    private var stageSamples: [String: [Double]] = [:]
     private var sceneCuts = 0, exposureSteps = 0
 
     public init(configuration: PipelineConfiguration,
@@ -110,7 +119,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough> {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let r = try body()
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-            lock.lock(); stageTime[stage, default: 0] += ms; lock.unlock()
+            lock.lock(); stageTime[stage, default: 0] += ms; stageSamples[stage, default: []].append(ms); lock.unlock()
             return r
         }
         func spawn(_ name: String, _ body: @escaping () throws -> Void) {
@@ -209,6 +218,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough> {
         stats.frames = next
         stats.dropped = toAnalyse.dropped
         stats.stageMilliseconds = stageTime
+        stats.stageSamples = stageSamples
         stats.queuePeaks = ["analyse": toAnalyse.peak, "smooth": toSmooth.peak, "enhance": toEnhance.peak]
         stats.queueMeans = ["analyse": toAnalyse.meanOccupancy, "smooth": toSmooth.meanOccupancy, "enhance": toEnhance.meanOccupancy]
         stats.sceneCuts = sceneCuts

@@ -1,78 +1,229 @@
 import ArgumentParser
 import Foundation
 import SCKDCore
+import SCKDMedia
 import SCKDModel
+import SCKDPipeline
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the network: ms per frame (phase A + phase B) at several sizes, beside the machine's convolution ceiling.",
-        discussion: "Medians of --runs timed runs after warm-up; one run measures everything, so ratios are comparable."
+        abstract: "Frame rates: the network alone beside the convolution ceiling, and the whole pipeline per stage.",
+        discussion: """
+        Without INPUT: synthetic clips at each --size (made once, x264). With INPUT: that video. For \
+        each model and precision: network-only ms per frame (median of --runs after warm-up) and its \
+        fraction of the machine's convolution ceiling measured in the same run; then a full \
+        `sckd enhance` run (to a temporary file) with per-stage ms per frame (median, p95) and the \
+        end-to-end fps. Stage times are thread times on a shared machine: compare within one run.
+        """
     )
 
-    @Option(help: "ldfc-net or ldfc-net-rt.")
-    var model: String = "ldfc-net-rt"
+    @Argument(help: "A video to benchmark on (default: synthetic clips).")
+    var input: String?
+
+    @Option(name: .customLong("model"), help: "ldfc-net, ldfc-net-rt or classic (repeatable).")
+    var models: [String] = ["ldfc-net-rt"]
+
+    @Option(name: .customLong("precision"), help: "fp32 or bf16 (repeatable).")
+    var precisions: [Precision] = [.fp32]
 
     @Option(help: "A weights file, or a folder holding <model>.safetensors.")
     var weights: String?
 
-    @Option(name: .customLong("size"), help: "Frame sizes, WxH (repeatable).")
+    @Option(name: .customLong("size"), help: "Synthetic frame sizes, WxH (repeatable).")
     var sizes: [String] = ["640x480", "1280x720", "1920x1080"]
 
-    @Option(help: "OpenMP threads for the network.")
+    @Option(help: "OpenMP threads for network-only timing (the pipeline plans its own).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "fp32 or bf16.")
-    var precision: Precision = .fp32
-
-    @Option(help: "Timed runs per size.")
+    @Option(help: "Timed network runs per size.")
     var runs: Int = 10
 
-    @Flag(help: "Also print milliseconds per primitive.")
+    @Option(help: "Frames through the pipeline per configuration.")
+    var frames: Int = 90
+
+    @Flag(help: "Network only: skip the pipeline runs.")
+    var networkOnly = false
+
+    @Flag(help: "Also print milliseconds per network primitive.")
     var profile = false
 
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
+    @Option(help: "Write an SVG chart (fps per configuration, stacked stage times) to this file.")
+    var plot: String?
+
+    static let stages = ["source", "convert in", "phase A", "smoothing", "phase B", "convert out", "sink"]
+
     func run() throws {
-        let w = try LDFCNetWeights(path: weightsPath(for: model, explicit: weights))
-        let engine = try LDFCNetEngine(weights: w, threads: threads, precision: precision)
-        let ceiling = try ConvolutionCeiling.measure(threads: threads, precision: precision)
-        var rows: [[String: Any]] = []
-        print("model \(model), \(precision.rawValue), \(threads) threads, \(precision.rawValue) convolution ceiling \(String(format: "%.1f", ceiling)) GFLOP/s")
-        print("size        phase A ms  phase B ms  total ms (p95)   fps    GMACs  % of ceiling")
-        for s in sizes {
-            let p = s.lowercased().split(separator: "x").compactMap { Int($0) }
-            guard p.count == 2, p[0] > 0, p[1] > 0 else { throw ValidationError("bad --size \(s)") }
-            let frame = PlanarImage(width: p[0], height: p[1], channels: 3, filledWith: 0.1)
-            for i in 0..<frame.count { frame.data[i] = Float((i * 2654435761) % 1000) / 4000 }
-            var ta: [Double] = [], tb: [Double] = []
-            for i in 0..<(runs + 2) {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                let L = try engine.estimateIllumination(frame)
-                let t1 = DispatchTime.now().uptimeNanoseconds
-                _ = try engine.enhance(frame, illumination: L)
-                let t2 = DispatchTime.now().uptimeNanoseconds
-                if i >= 2 { ta.append(Double(t1 - t0) / 1e6); tb.append(Double(t2 - t1) / 1e6) }
+        let tmp = NSTemporaryDirectory() + "sckd-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        var clips: [(label: String, path: String?, width: Int, height: Int)] = []
+        if let input {
+            let v = try VideoReader(path: input, copyAudio: false).video
+            clips = [(URL(fileURLWithPath: input).lastPathComponent, input, v.width, v.height)]
+        } else {
+            for s in sizes {
+                guard let (w, h) = parseSize(s) else { throw ValidationError("bad --size \(s)") }
+                let path = networkOnly ? nil : try synthesize(width: w, height: h, frames: frames, to: "\(tmp)/synthetic-\(s).mp4")
+                clips.append((s, path, w, h))
             }
-            let total = zip(ta, tb).map(+).sorted()
-            let median = { (v: [Double]) in v.sorted()[v.count / 2] }
-            let p95 = total[min(total.count - 1, Int(Double(total.count) * 0.95))]
-            let macs = Double(w.config.macs(width: p[0], height: p[1]))
-            let achieved = 2 * macs / (median(total) / 1e3) / 1e9
-            print(String(format: "%-11@ %9.2f  %9.2f  %8.2f (%6.2f) %6.1f  %6.2f  %6.1f", s as NSString, median(ta), median(tb),
-                         median(total), p95, 1e3 / median(total), macs / 1e9, 100 * achieved / ceiling))
-            if profile {
-                for (name, ms) in try engine.profile(width: p[0], height: p[1]) {
-                    print("    \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%8.3f", ms)) ms")
+        }
+        var results: [[String: Any]] = []
+        var ceilings: [String: Double] = [:]
+        for precision in precisions {
+            ceilings[precision.rawValue] = try ConvolutionCeiling.measure(threads: threads, precision: precision)
+        }
+        print("convolution ceiling, \(threads) threads: " + ceilings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) GFLOP/s" }.joined(separator: ", "))
+        print("configuration                       net ms  % ceil   e2e fps  " + Self.stages.map { $0.padding(toLength: 11, withPad: " ", startingAt: 0) }.joined(separator: " "))
+        for (label, path, w, h) in clips {
+            for model in models {
+                for precision in (model == "classic" ? [Precision.fp32] : precisions) {
+                    let name = model == "classic" ? "classic" : "\(model) \(precision.rawValue)"
+                    var row: [String: Any] = ["clip": label, "width": w, "height": h, "model": model, "precision": precision.rawValue]
+                    var netMs = Double.nan, fraction = Double.nan
+                    if model != "classic" {
+                        let wts = try LDFCNetWeights(path: weightsPath(for: model, explicit: weights))
+                        let engine = try LDFCNetEngine(weights: wts, threads: threads, precision: precision)
+                        netMs = try networkMilliseconds(engine, width: w, height: h)
+                        let flops = 2 * Double(wts.config.macs(width: w, height: h))
+                        fraction = flops / (netMs / 1e3) / 1e9 / ceilings[precision.rawValue]!
+                        row["network_ms"] = netMs
+                        row["ceiling_fraction"] = fraction
+                        row["gmacs"] = flops / 2e9
+                        if profile {
+                            for (p, ms) in try engine.profile(width: w, height: h) { print("    \(p.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%8.3f", ms)) ms") }
+                        }
+                    }
+                    var line = "\(label) \(name)".padding(toLength: 34, withPad: " ", startingAt: 0)
+                    line += String(format: "%7.2f  %5.1f%%", netMs, 100 * fraction)
+                    if !networkOnly, let path {
+                        let (fps, stats) = try pipeline(path: path, model: model, precision: precision, out: "\(tmp)/out.mp4")
+                        row["e2e_fps"] = fps
+                        var stageRows: [String: Any] = [:]
+                        line += String(format: "  %8.1f ", fps)
+                        for st in Self.stages {
+                            let med = stats.quantile(st, 0.5), p95 = stats.quantile(st, 0.95)
+                            stageRows[st] = ["median_ms": med, "p95_ms": p95, "mean_ms": stats.perFrame(st)]
+                            line += String(format: " %5.1f/%5.1f", med, p95)
+                        }
+                        row["stages"] = stageRows
+                    }
+                    print(line)
+                    results.append(row)
                 }
             }
-            rows.append(["size": s, "phase_a_ms": median(ta), "phase_b_ms": median(tb), "total_ms": median(total),
-                         "total_p95_ms": p95, "fps": 1e3 / median(total), "gmacs": macs / 1e9, "ceiling_fraction": achieved / ceiling])
         }
+        if !networkOnly { print("(stage columns: median/p95 ms per frame)") }
+        let doc: [String: Any] = ["threads": threads, "cores": ProcessInfo.processInfo.activeProcessorCount,
+                                  "ceiling_gflops": ceilings, "runs": runs, "frames": frames, "results": results]
         if let json {
-            let doc: [String: Any] = ["model": model, "precision": precision.rawValue, "threads": threads, "runs": runs, "ceiling_gflops": ceiling, "results": rows]
             try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
         }
+        if let plot { try BenchChart(results: results, stages: Self.stages).svg().write(toFile: plot, atomically: true, encoding: .utf8) }
+    }
+
+    func parseSize(_ s: String) -> (Int, Int)? {
+        let p = s.lowercased().split(separator: "x").compactMap { Int($0) }
+        return p.count == 2 && p[0] > 0 && p[1] > 0 ? (p[0], p[1]) : nil
+    }
+
+    /// Median ms of phase A + phase B after two warm-up runs.
+    func networkMilliseconds(_ engine: LDFCNetEngine, width: Int, height: Int) throws -> Double {
+        let frame = PlanarImage(width: width, height: height, channels: 3)
+        for i in 0..<frame.count { frame.data[i] = Float((i &* 2654435761) % 1000) / 4000 }
+        var t: [Double] = []
+        for i in 0..<(runs + 2) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try engine.enhance(frame)
+            if i >= 2 { t.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
+        }
+        return t.sorted()[t.count / 2]
+    }
+
+    /// One `sckd enhance` run (x264 veryfast to a temporary file): fps and stage statistics.
+    func pipeline(path: String, model: String, precision: Precision, out: String) throws -> (Double, PipelineStats) {
+        let reader = try VideoReader(path: path, copyAudio: false)
+        let writer = try VideoWriter(output: try OutputFile(path: out, overwrite: true, inputPath: path),
+                                     settings: EncoderSettings(), video: reader.video, copiedStreams: [])
+        var options = try ModelOptions.parse(["--model", model, "--precision", precision.rawValue] + (weights.map { ["--weights", $0] } ?? []))
+        let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount)
+        options.threads = plan.threadsPerWorker
+        let job = EnhanceJob(reader: reader, writer: writer,
+                             configuration: PipelineConfiguration(workers: plan.workers, queueCapacity: 4, smoothing: 0.8),
+                             makeEnhancer: { try options.makeEnhancer().0 })
+        job.maxFrames = frames
+        let report = try job.run()
+        return (Double(report.frames) / report.elapsed, report.stats)
+    }
+
+    /// A clip of moving, noisy, dark structure (x264), for benchmarks without an input.
+    func synthesize(width: Int, height: Int, frames: Int, to path: String) throws -> String {
+        let info = VideoStreamInfo.synthetic(width: width, height: height, fps: 25, frames: frames)
+        let writer = try VideoWriter(output: try OutputFile(path: path, overwrite: true, inputPath: nil),
+                                     settings: EncoderSettings(crf: 20, preset: "ultrafast"), video: info, copiedStreams: [])
+        var seed: UInt32 = 1
+        for f in 0..<frames {
+            let img = PlanarImage(width: width, height: height, channels: 3)
+            for c in 0..<3 {
+                let p = img.plane(c)
+                for y in 0..<height {
+                    for x in 0..<width {
+                        seed = seed &* 1664525 &+ 1013904223
+                        let wave = 0.5 + 0.5 * sin(Float(x + 3 * f) * 0.02 + Float(c)) * cos(Float(y) * 0.015)
+                        p[y * width + x] = 0.12 * wave + Float(seed >> 24) / 255 * 0.03
+                    }
+                }
+            }
+            try writer.write(img, pts: Int64(f))
+        }
+        try writer.finish()
+        return path
+    }
+}
+
+/// fps per configuration (bars) and median stage times (stacked), as a small self-contained SVG.
+struct BenchChart {
+    let results: [[String: Any]]
+    let stages: [String]
+    let colours = ["#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3", "#a6d854", "#ffd92f", "#b3b3b3"]
+
+    func svg() -> String {
+        let rows = results.filter { $0["e2e_fps"] != nil }
+        let barH = 22, gap = 10, left = 260, width = 900
+        let height = 60 + rows.count * (2 * barH + gap) + 40
+        let maxFps = max(1, rows.compactMap { $0["e2e_fps"] as? Double }.max() ?? 1)
+        let maxMs = max(1, rows.map { stageTotal($0) }.max() ?? 1)
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        s += "<text x=\"10\" y=\"20\" font-size=\"15\">sckd bench: end-to-end fps (grey) and median ms per frame per stage (stacked)</text>\n"
+        for (i, st) in stages.enumerated() {
+            s += "<rect x=\"\(10 + i * 120)\" y=\"32\" width=\"12\" height=\"12\" fill=\"\(colours[i % colours.count])\"/><text x=\"\(26 + i * 120)\" y=\"43\">\(st)</text>\n"
+        }
+        for (r, row) in rows.enumerated() {
+            let y = 60 + r * (2 * barH + gap)
+            let label = "\(row["clip"] ?? "") \(row["model"] ?? "") \(row["precision"] ?? "")"
+            s += "<text x=\"10\" y=\"\(y + 15)\">\(label)</text>\n"
+            let fps = row["e2e_fps"] as? Double ?? 0
+            let fw = Double(width - left - 80) * fps / maxFps
+            s += "<rect x=\"\(left)\" y=\"\(y)\" width=\"\(String(format: "%.1f", fw))\" height=\"\(barH - 4)\" fill=\"#999\"/>"
+            s += "<text x=\"\(left + Int(fw) + 4)\" y=\"\(y + 14)\">\(String(format: "%.1f fps", fps))</text>\n"
+            var x = Double(left)
+            let st = row["stages"] as? [String: Any] ?? [:]
+            for (i, name) in stages.enumerated() {
+                let ms = (st[name] as? [String: Double])?["median_ms"] ?? 0
+                let w = Double(width - left - 80) * ms / maxMs
+                s += "<rect x=\"\(String(format: "%.1f", x))\" y=\"\(y + barH)\" width=\"\(String(format: "%.1f", w))\" height=\"\(barH - 4)\" fill=\"\(colours[i % colours.count])\"><title>\(name) \(String(format: "%.2f", ms)) ms</title></rect>"
+                x += w
+            }
+            s += "<text x=\"\(Int(x) + 4)\" y=\"\(y + barH + 14)\">\(String(format: "%.1f ms", stageTotal(row)))</text>\n"
+        }
+        return s + "</svg>\n"
+    }
+
+    func stageTotal(_ row: [String: Any]) -> Double {
+        let st = row["stages"] as? [String: Any] ?? [:]
+        return stages.reduce(0) { $0 + ((st[$1] as? [String: Double])?["median_ms"] ?? 0) }
     }
 }

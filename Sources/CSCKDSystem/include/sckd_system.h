@@ -15,4 +15,10 @@ void sckd_request_stop(int signal);
 /// A second Ctrl-C while finalising restores the default action, so a stuck run can still be killed.
 int sckd_stop_count(void);
 
+
+/// If environment variable `name` is unset: sets it to `value` and re-executes this program with
+/// the same arguments (for settings a runtime reads only when it loads, such as OpenMP's
+/// OMP_WAIT_POLICY). Returns only if nothing had to be done or the re-exec failed.
+void sckd_reexec_with_default_env(const char *name, const char *value, char *const argv[]);
+
 #endif
