@@ -23,20 +23,8 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 SCKD = ROOT / ".build" / "release" / "sckd"
-
-
-def srgb_to_linear(v):
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-
-
-def linear_to_srgb(v):
-    v = np.clip(v, 0, 1)
-    return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
-
-
-def capture(lin, exposure, rng):
-    e = rng.poisson(lin * exposure * 3000.0) + rng.normal(0, 3.0, lin.shape)
-    return np.round(linear_to_srgb(e / 3000.0) * 255).astype(np.uint8)
+sys.path.insert(0, str(ROOT / "Samples"))
+from make_samples import capture_linear as capture, srgb_to_linear  # noqa: E402  (the same sensor model)
 
 
 def write_clip(frames, path):

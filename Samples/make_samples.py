@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-import skimage.data
 
 HERE = Path(__file__).resolve().parent
 FPS = 25
@@ -35,11 +34,15 @@ def linear_to_srgb(v):
     return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
 
 
-def night_capture(srgb_u8, exposure, rng):
-    """A daylight sRGB uint8 image -> what the sensor records with `exposure` of the light."""
-    lin = srgb_to_linear(srgb_u8.astype(np.float64) / 255.0)
+def capture_linear(lin, exposure, rng):
+    """Linear-light scene -> what the sensor records (8-bit sRGB) with `exposure` of the light."""
     electrons = rng.poisson(lin * exposure * FULL_WELL) + rng.normal(0, READ_NOISE, lin.shape)
     return np.round(linear_to_srgb(electrons / FULL_WELL) * 255).astype(np.uint8)
+
+
+def night_capture(srgb_u8, exposure, rng):
+    """A daylight sRGB uint8 image -> what the sensor records with `exposure` of the light."""
+    return capture_linear(srgb_to_linear(srgb_u8.astype(np.float64) / 255.0), exposure, rng)
 
 
 def pan_zoom_frames(photo, n):
@@ -75,6 +78,7 @@ def encode(frames, path, crf, audio):
 
 
 def main():
+    import skimage.data  # only needed to make the samples; the helpers above are shared
     rng = np.random.default_rng(2026)
     n = FPS * SECONDS
     clean = list(pan_zoom_frames(skimage.data.coffee(), n))

@@ -58,20 +58,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     }
 
     /// The next item, waiting for one; nil once the queue is closed and empty.
-    public func pop() -> Element? {
-        condition.lock()
-        defer { condition.unlock() }
-        while count == 0 && !closed { condition.wait() }
-        guard count > 0 else { return nil }
-        let item = items[head]
-        head += 1
-        if head > 64 && head * 2 > items.count {  // compact now and then
-            items.removeFirst(head)
-            head = 0
-        }
-        condition.broadcast()
-        return item
-    }
+    public func pop() -> Element? { popNumbered()?.1 }
 
     private var popped = 0
 
@@ -84,6 +71,10 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         guard count > 0 else { return nil }
         let item = items[head]
         head += 1
+        if head > 64 && head * 2 > items.count {  // compact now and then
+            items.removeFirst(head)
+            head = 0
+        }
         let number = popped
         popped += 1
         condition.broadcast()
