@@ -105,17 +105,33 @@ extension PictureToRGB {
         let ys = Int(f.pointee.linesize.0), us = Int(f.pointee.linesize.1), vs = Int(f.pointee.linesize.2)
         let image = PlanarImage(width: width, height: height, channels: 3)
         let r = image.plane(0), g = image.plane(1), b = image.plane(2)
+        // Not clamped: YUV outside the RGB gamut (saturated edges after chroma subsampling)
+        // survives a round trip; every enhancer clamps its own output.
+        let cw = (width + (1 << sx) - 1) >> sx
+        var dr = [Float](repeating: 0, count: cw), dg = dr, db = dr  // chroma terms of one row
         for y in 0..<height {
             let yr = yp + y * ys, ur = up + (y >> sy) * us, vr = vp + (y >> sy) * vs
-            let o = y * width
-            for x in 0..<width {
-                let l = (Float(yr[x]) - yOffset) * yScale
-                let cb = Float(ur[x >> sx]) - 128, cr = Float(vr[x >> sx]) - 128
-                // Not clamped: YUV outside the RGB gamut (saturated edges after chroma
-                // subsampling) survives a round trip; every enhancer clamps its own output.
-                r[o + x] = l + crR * cr
-                g[o + x] = l - crG * cr - cbG * cb
-                b[o + x] = l + cbB * cb
+            if y == 0 || (y & ((1 << sy) - 1)) == 0 {
+                for cx in 0..<cw {
+                    let cb = Float(ur[cx]) - 128, cr = Float(vr[cx]) - 128
+                    dr[cx] = crR * cr
+                    dg[cx] = -crG * cr - cbG * cb
+                    db[cx] = cbB * cb
+                }
+            }
+            let ro = r + y * width, go = g + y * width, bo = b + y * width
+            dr.withUnsafeBufferPointer { dr in
+                dg.withUnsafeBufferPointer { dg in
+                    db.withUnsafeBufferPointer { db in
+                        for x in 0..<width {
+                            let l = (Float(yr[x]) - yOffset) * yScale
+                            let c = x >> sx
+                            ro[x] = l + dr[c]
+                            go[x] = l + dg[c]
+                            bo[x] = l + db[c]
+                        }
+                    }
+                }
             }
         }
         return image
@@ -205,10 +221,10 @@ extension RGBToPicture {
         let r = image.plane(0), g = image.plane(1), b = image.plane(2)
         @inline(__always) func byte(_ v: Float) -> UInt8 { UInt8(min(255, max(0, v + 0.5))) }
         for y in 0..<height {
-            let row = yp + y * ys, o = y * width
+            let row = yp + y * ys, rr = r + y * width, gr = g + y * width, br = b + y * width
             for x in 0..<width {
-                let i = o + x
-                row[x] = byte(yOffset + yScale * (kr * r[i] + kg * g[i] + kb * b[i]))
+                let v = yOffset + 0.5 + yScale * (kr * rr[x] + kg * gr[x] + kb * br[x])
+                row[x] = UInt8(truncatingIfNeeded: Int32(min(255, max(0, v))))
             }
         }
         let cw = (width + (1 << sx) - 1) >> sx, ch = (height + (1 << sy) - 1) >> sy
