@@ -18,6 +18,7 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
         .target(name: "CSCKDSystem"),
 
         // Frames and the enhancer interface: shared by media, models and the pipeline.
@@ -28,6 +29,8 @@ let package = Package(
         .target(name: "SCKDModel", dependencies: ["CDNNL", "SCKDCore"]),
         // PSNR / SSIM as the reference tool computes them.
         .target(name: "SCKDMetrics"),
+        // Live capture from V4L2 webcams (libv4l2), behind a mockable device interface.
+        .target(name: "SCKDCapture", dependencies: ["CV4L2", "SCKDCore"]),
         // The classical Retinex baseline enhancer.
         .target(name: "SCKDClassic", dependencies: ["SCKDCore"]),
         // Source -> enhance -> sink.
@@ -35,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "sckd",
             dependencies: [
-                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDModel", "SCKDMetrics", "SCKDPipeline", "CSCKDSystem",
+                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDModel", "SCKDMetrics", "SCKDPipeline", "SCKDCapture", "CSCKDSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +46,7 @@ let package = Package(
         // Helpers shared by the test targets: run processes, make media with the ffmpeg CLI.
         .target(name: "SCKDTestSupport", path: "Tests/SCKDTestSupport"),
         .testTarget(name: "SCKDMetricsTests", dependencies: ["SCKDMetrics"]),
+        .testTarget(name: "SCKDCaptureTests", dependencies: ["SCKDCapture"]),
         .testTarget(name: "SCKDPipelineTests", dependencies: ["SCKDPipeline", "SCKDCore"]),
         .testTarget(name: "SCKDClassicTests", dependencies: ["SCKDClassic", "SCKDCore"]),
         .testTarget(name: "SCKDModelTests", dependencies: ["SCKDModel", "SCKDCore", "SCKDTestSupport", "CDNNL"]),
