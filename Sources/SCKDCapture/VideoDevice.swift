@@ -50,6 +50,16 @@ public protocol VideoDeviceCalls: AnyObject {
     func enumerateFrameInterval(_ fd: Int32, _ interval: inout v4l2_frmivalenum) -> Int32
     func setFormat(_ fd: Int32, _ format: inout v4l2_format) -> Int32
     func setParameters(_ fd: Int32, _ parm: inout v4l2_streamparm) -> Int32
+    func requestBuffers(_ fd: Int32, _ req: inout v4l2_requestbuffers) -> Int32
+    func queryBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32
+    func queueBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32
+    func dequeueBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32
+    func streamOn(_ fd: Int32) -> Int32
+    func streamOff(_ fd: Int32) -> Int32
+    func map(_ fd: Int32, length: Int, offset: Int64) -> UnsafeMutableRawPointer?
+    func unmap(_ start: UnsafeMutableRawPointer, length: Int) -> Int32
+    /// Waits up to `milliseconds` for a frame: 1 ready, 0 timed out, -1 error.
+    func pollReadable(_ fd: Int32, milliseconds: Int32) -> Int32
 }
 
 /// The real thing: libv4l2 (whose format conversion covers cameras that only give MJPEG or odd formats).
@@ -64,6 +74,21 @@ public final class LibV4L2Calls: VideoDeviceCalls {
     public func enumerateFrameInterval(_ fd: Int32, _ i: inout v4l2_frmivalenum) -> Int32 { sckd_v4l2_enum_frameintervals(fd, &i) }
     public func setFormat(_ fd: Int32, _ format: inout v4l2_format) -> Int32 { sckd_v4l2_s_fmt(fd, &format) }
     public func setParameters(_ fd: Int32, _ parm: inout v4l2_streamparm) -> Int32 { sckd_v4l2_s_parm(fd, &parm) }
+    public func requestBuffers(_ fd: Int32, _ req: inout v4l2_requestbuffers) -> Int32 { sckd_v4l2_reqbufs(fd, &req) }
+    public func queryBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32 { sckd_v4l2_querybuf(fd, &buf) }
+    public func queueBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32 { sckd_v4l2_qbuf(fd, &buf) }
+    public func dequeueBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32 { sckd_v4l2_dqbuf(fd, &buf) }
+    public func streamOn(_ fd: Int32) -> Int32 { sckd_v4l2_streamon(fd) }
+    public func streamOff(_ fd: Int32) -> Int32 { sckd_v4l2_streamoff(fd) }
+    public func map(_ fd: Int32, length: Int, offset: Int64) -> UnsafeMutableRawPointer? {
+        let p = sckd_v4l2_mmap(fd, length, offset)
+        return p == MAP_FAILED ? nil : p
+    }
+    public func unmap(_ start: UnsafeMutableRawPointer, length: Int) -> Int32 { sckd_v4l2_munmap(start, length) }
+    public func pollReadable(_ fd: Int32, milliseconds: Int32) -> Int32 {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, milliseconds)
+    }
 }
 
 /// Runs a call again while it fails with EINTR (a signal arrived mid-call).

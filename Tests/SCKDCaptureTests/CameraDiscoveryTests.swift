@@ -48,8 +48,58 @@ final class MockCamera: VideoDeviceCalls {
         i.discrete.denominator = m.2[Int(i.index)]
         return 0
     }
-    func setFormat(_ fd: Int32, _ format: inout v4l2_format) -> Int32 { 0 }
+    // Streaming: `script` says what each DQBUF does: a frame, EAGAIN, EINTR or an errno.
+    enum Step { case frame(UInt8), again, interrupted, fail(Int32) }
+    var script: [Step] = []
+    var adjustTo: (UInt32, UInt32)?
+    var bufferMemory: [UnsafeMutableRawPointer] = []
+    var pollResult: Int32 = 1
+    var queued = 0, streamOffs = 0, unmaps = 0
+    var width: UInt32 = 0, height: UInt32 = 0, clock: Int = 0
+
+    func setFormat(_ fd: Int32, _ format: inout v4l2_format) -> Int32 {
+        if let (w, h) = adjustTo { format.fmt.pix.width = w; format.fmt.pix.height = h }
+        width = format.fmt.pix.width; height = format.fmt.pix.height
+        format.fmt.pix.bytesperline = width * 2
+        return 0
+    }
     func setParameters(_ fd: Int32, _ parm: inout v4l2_streamparm) -> Int32 { 0 }
+    func requestBuffers(_ fd: Int32, _ req: inout v4l2_requestbuffers) -> Int32 { req.count = 4; return 0 }
+    func queryBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32 {
+        buf.length = width * height * 2
+        buf.m.offset = buf.index * buf.length
+        return 0
+    }
+    func queueBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32 { queued += 1; return 0 }
+    func dequeueBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32 {
+        guard !script.isEmpty else { lastErrno = EAGAIN; return -1 }
+        switch script.removeFirst() {
+        case let .frame(luma):
+            buf.index = 1
+            let p = bufferMemory[1].assumingMemoryBound(to: UInt8.self)
+            for i in 0..<Int(width * height) { p[2 * i] = luma; p[2 * i + 1] = 128 }  // grey YUYV
+            buf.bytesused = width * height * 2
+            clock += 33_333
+            buf.timestamp.tv_sec = clock / 1_000_000
+            buf.timestamp.tv_usec = clock % 1_000_000
+            return 0
+        case .again: lastErrno = EAGAIN; return -1
+        case .interrupted: lastErrno = EINTR; return -1
+        case let .fail(e): lastErrno = e; return -1
+        }
+    }
+    func streamOn(_ fd: Int32) -> Int32 { 0 }
+    func streamOff(_ fd: Int32) -> Int32 { streamOffs += 1; return 0 }
+    func map(_ fd: Int32, length: Int, offset: Int64) -> UnsafeMutableRawPointer? {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 64)
+        bufferMemory.append(p)
+        return p
+    }
+    func unmap(_ start: UnsafeMutableRawPointer, length: Int) -> Int32 { unmaps += 1; start.deallocate(); return 0 }
+    func pollReadable(_ fd: Int32, milliseconds: Int32) -> Int32 {
+        if pollResult == 0 { usleep(useconds_t(min(milliseconds, 50)) * 1000) }
+        return pollResult
+    }
 }
 
 final class CameraDiscoveryTests: XCTestCase {
