@@ -13,6 +13,21 @@
 #include <linux/videodev2.h>
 #include <libv4l2.h>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/// QUERYCAP through the kernel directly (not libv4l2, which prints to stderr when handed a file
+/// that is not a V4L2 device): -1 with errno on failure (ENOTTY: not a video device).
+static inline int sckd_v4l2_probe(const char *path, struct v4l2_capability *c) {
+    int fd = open(path, O_RDWR | O_NONBLOCK);
+    if (fd < 0) return -1;
+    int r;
+    do { r = ioctl(fd, VIDIOC_QUERYCAP, c); } while (r < 0 && errno == EINTR);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
 static inline int sckd_v4l2_open(const char *path) { return v4l2_open(path, O_RDWR | O_NONBLOCK, 0); }
 static inline int sckd_v4l2_close(int fd) { return v4l2_close(fd); }
 static inline int sckd_v4l2_querycap(int fd, struct v4l2_capability *c) { return v4l2_ioctl(fd, VIDIOC_QUERYCAP, c); }

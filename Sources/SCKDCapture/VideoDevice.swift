@@ -42,6 +42,8 @@ public enum CaptureError: Error, CustomStringConvertible, Equatable {
 /// C result (-1 on failure) and `lastErrno` says why.
 public protocol VideoDeviceCalls: AnyObject {
     var lastErrno: Int32 { get }
+    /// QUERYCAP without opening through libv4l2 (which would print on stderr for a non-video file).
+    func probe(_ path: String, _ cap: inout v4l2_capability) -> Int32
     func open(_ path: String) -> Int32
     func close(_ fd: Int32) -> Int32
     func queryCapability(_ fd: Int32, _ cap: inout v4l2_capability) -> Int32
@@ -66,6 +68,7 @@ public protocol VideoDeviceCalls: AnyObject {
 public final class LibV4L2Calls: VideoDeviceCalls {
     public init() {}
     public var lastErrno: Int32 { sckd_errno() }
+    public func probe(_ path: String, _ cap: inout v4l2_capability) -> Int32 { sckd_v4l2_probe(path, &cap) }
     public func open(_ path: String) -> Int32 { sckd_v4l2_open(path) }
     public func close(_ fd: Int32) -> Int32 { sckd_v4l2_close(fd) }
     public func queryCapability(_ fd: Int32, _ cap: inout v4l2_capability) -> Int32 { sckd_v4l2_querycap(fd, &cap) }
@@ -127,6 +130,12 @@ public func fourccName(_ v: UInt32) -> String {
 
 /// Opens a device, checks it captures video, and lists what it offers.
 public func describeCamera(_ path: String, calls: VideoDeviceCalls = LibV4L2Calls()) throws -> CameraOffer {
+    var probed = v4l2_capability()
+    if calls.probe(path, &probed) < 0 {
+        let e = calls.lastErrno
+        if e == ENOTTY || e == EINVAL { throw CaptureError.notACaptureDevice(path: path, card: "not a video device") }
+        throw CaptureError.from(errno: e, path: path, call: "open")
+    }
     let fd = calls.open(path)
     if fd < 0 { throw CaptureError.from(errno: calls.lastErrno, path: path, call: "open") }
     defer { _ = calls.close(fd) }

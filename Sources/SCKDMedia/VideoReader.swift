@@ -78,6 +78,16 @@ public struct VideoStreamInfo {
                                              transfer: AVCOL_TRC_SMPTE170M, height: Int32(height), format: AV_PIX_FMT_YUV420P))
     }
 
+    /// A live source: microsecond timestamps (capture clock), BT.601 limited-range YUV 4:2:0 out.
+    public static func live(width: Int, height: Int, fps: Double) -> VideoStreamInfo {
+        let rate = AVRational(num: Int32((fps * 1000).rounded()), den: 1000)
+        return VideoStreamInfo(width: width, height: height, timeBase: AVRational(num: 1, den: 1_000_000), frameRate: rate,
+                               duration: nil, estimatedFrameCount: nil, sideData: [], rotation: 0, codecName: "v4l2",
+                               pixelFormat: AV_PIX_FMT_YUV420P,
+                               colorTags: ColorTags(range: AVCOL_RANGE_MPEG, space: AVCOL_SPC_SMPTE170M, primaries: AVCOL_PRI_SMPTE170M,
+                                                    transfer: AVCOL_TRC_SMPTE170M, height: Int32(height), format: AV_PIX_FMT_YUV420P))
+    }
+
     /// The same stream with another picture size (an output that shows two pictures side by side).
     public func resized(width: Int, height: Int) -> VideoStreamInfo {
         VideoStreamInfo(width: width, height: height, timeBase: timeBase, frameRate: frameRate, duration: duration,

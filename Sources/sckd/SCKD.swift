@@ -12,7 +12,7 @@ struct SCKD: ParsableCommand {
           sckd enhance night.mp4 -o - -f nut | ffplay -
         """,
         version: "0.1.0",
-        subcommands: [Enhance.self, ImageCommand.self, EvalCommand.self, InfoCommand.self, BenchCommand.self]
+        subcommands: [Enhance.self, CameraCommand.self, ImageCommand.self, EvalCommand.self, InfoCommand.self, BenchCommand.self]
     )
 
     /// OpenMP threads that spin at barriers stall for hundreds of milliseconds when the cores are

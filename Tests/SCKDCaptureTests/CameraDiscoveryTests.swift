@@ -14,6 +14,10 @@ final class MockCamera: VideoDeviceCalls {
     var formats: [(UInt32, [(UInt32, UInt32, [UInt32])])] = []
     var calls: [String] = []
 
+    func probe(_ path: String, _ cap: inout v4l2_capability) -> Int32 {
+        if let e = openErrno { lastErrno = e; return -1 }
+        return 0
+    }
     func open(_ path: String) -> Int32 {
         if let e = openErrno { lastErrno = e; return -1 }
         return 7

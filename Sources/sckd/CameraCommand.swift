@@ -1,0 +1,170 @@
+import ArgumentParser
+import CSCKDSystem
+import Foundation
+import SCKDCapture
+import SCKDCore
+import SCKDMedia
+import SCKDPipeline
+
+struct CameraCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "camera",
+        abstract: "Enhance a live webcam (V4L2) into a file or a pipe; --list shows the cameras.",
+        discussion: """
+        Examples:
+          sckd camera /dev/video0 -o - -f nut | ffplay -       # live preview
+          sckd camera /dev/video0 -o night-walk.mkv            # record; Ctrl-C finalises the file
+        Frames are dropped (oldest first) when the network falls behind, and counted; latency is \
+        capture time to the muxer.
+        """
+    )
+
+    @Argument(help: "The camera device, e.g. /dev/video0.")
+    var device: String?
+
+    @Flag(help: "List cameras with their formats, sizes and frame rates.")
+    var list = false
+
+    @Option(name: .shortAndLong, help: "Output file, or - for stdout (then -f is required).")
+    var output: String?
+
+    @Option(name: [.customShort("f"), .customLong("format")], help: "Container format (mkv, nut, mp4, …).")
+    var format: String?
+
+    @Option(help: "Capture size, WxH (the nearest the camera offers is used).")
+    var size: String = "640x480"
+
+    @Option(help: "Capture frame rate (the nearest offered is used).")
+    var fps: Double = 30
+
+    @Option(help: "Stop after this many frames.")
+    var frames: Int?
+
+    @Option(help: "Stop after this many seconds.")
+    var duration: Double?
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Video encoder; default libx264 (ultrafast: live).")
+    var codec: String?
+
+    @Option(help: "Encoder preset.")
+    var preset: String = "ultrafast"
+
+    @Option(name: .customLong("temporal-smoothing"), help: "Smooth the illumination over time: 0 (per-frame) to 1.")
+    var temporalSmoothing: Float = 0.8
+
+    @Flag(name: [.customShort("y"), .customLong("overwrite")], help: "Overwrite an existing output file.")
+    var overwrite = false
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        if list { return }
+        guard device != nil else { throw ValidationError("give a camera device (e.g. /dev/video0), or --list") }
+        guard let output else { throw ValidationError("give an output with -o (a file, or - for stdout)") }
+        if output == "-" && format == nil { throw ValidationError("writing to stdout needs a container: add -f nut (or mkv, …)") }
+        guard parsedSize != nil else { throw ValidationError("--size must look like 640x480") }
+        guard fps > 0 else { throw ValidationError("--fps must be positive") }
+    }
+
+    var parsedSize: (Int, Int)? {
+        let p = size.lowercased().split(separator: "x").compactMap { Int($0) }
+        return p.count == 2 && p[0] > 0 && p[1] > 0 ? (p[0], p[1]) : nil
+    }
+
+    func run() throws {
+        let console = Console(quiet: quiet, forceProgress: false)
+        if list {
+            let paths = device.map { [$0] } ?? videoDevicePaths()
+            if paths.isEmpty { print("no video devices (/dev/video*)") }
+            for path in paths {
+                do {
+                    let offer = try describeCamera(path)
+                    print("\(path): \(offer.card)")
+                    for f in offer.formats {
+                        print("  \(fourccName(f.fourcc)) (\(f.name))")
+                        for m in f.modes {
+                            let rates = m.rates.map { String(format: "%.3g", $0) }.joined(separator: ", ")
+                            print("    \(m.width)x\(m.height)" + (rates.isEmpty ? "" : " at \(rates) fps"))
+                        }
+                    }
+                } catch {
+                    print("\(path): \(error)")
+                }
+            }
+            return
+        }
+        sckd_install_stop_handlers()
+        let (w, h) = parsedSize!
+        do {
+            let capture = try CameraCapture(path: device!, width: w, height: h, fps: fps)
+            for note in capture.notes { console.info(note) }
+            let rate = capture.fps ?? fps
+            let info = VideoStreamInfo.live(width: capture.width, height: capture.height, fps: rate)
+            let destination = try OutputFile(path: output!, overwrite: overwrite, inputPath: nil)
+            let writer = try VideoWriter(output: destination, settings: EncoderSettings(codec: codec, preset: preset, container: format),
+                                         video: info, copiedStreams: [])
+            let (probe, note) = try modelOptions.makeEnhancer(defaultNetwork: "ldfc-net-rt")
+            if let note { console.info(note) }
+            let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount, networkThreads: modelOptions.threads)
+            var options = modelOptions
+            options.threads = plan.threadsPerWorker
+            var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 2, policy: .dropOldest,
+                                                      smoothing: temporalSmoothing)
+            configuration.exposureExponent = probe.exposureExponent
+            console.info("\(device!): \(capture.width)x\(capture.height) \(fourccName(capture.fourcc)) at \(String(format: "%.3g", rate)) fps, model \(probe.name)")
+            let limitFrames = frames ?? Int.max
+            let stopAt = duration.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
+            var firstTimestamp: Int64?
+            var captureClock: [Int64: UInt64] = [:]  // pts -> when the frame left the camera (our clock)
+            let clockLock = NSLock()
+            let pipeline = EnhancePipeline<PlanarImage, EncoderFrame, Never>(
+                configuration: configuration,
+                source: {
+                    if sckd_stop_signal() != 0 || capture.framesCaptured >= limitFrames { return nil }
+                    if let s = stopAt, DispatchTime.now().uptimeNanoseconds >= s { return nil }
+                    guard let frame = try capture.next() else { return nil }
+                    let t0 = firstTimestamp ?? frame.timestampMicroseconds
+                    firstTimestamp = t0
+                    let pts = frame.timestampMicroseconds - t0
+                    clockLock.lock(); captureClock[pts] = DispatchTime.now().uptimeNanoseconds; clockLock.unlock()
+                    return .picture(frame.image, pts: pts)
+                },
+                makeWorker: {
+                    let converter = writer.makeConverter()
+                    return PipelineWorker(toImage: { $0 }, enhancer: try options.makeEnhancer(defaultNetwork: "ldfc-net-rt").0,
+                                          encode: { converter.encoderFrame($1) })
+                })
+            var latencies: [Double] = []
+            let stats: PipelineStats
+            do {
+                stats = try pipeline.run(writeFrame: { frame, pts in
+                    clockLock.lock(); let t = captureClock.removeValue(forKey: pts); clockLock.unlock()
+                    if let t { latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6) }
+                    try writer.write(frame, pts: pts)
+                }, writePassthrough: { _ in })
+            } catch let failure as PipelineFailure {
+                if failure.stats.frames > 0 { try? writer.finish() } else { writer.abort() }
+                capture.close()
+                throw failure.underlying
+            }
+            capture.close()
+            if stats.frames == 0 { writer.abort(); throw PipelineError.noFrames(path: device!) }
+            try writer.finish()
+            latencies.sort()
+            let median = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
+            let p95 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.95))]
+            console.info("captured \(capture.framesCaptured), enhanced \(stats.frames), dropped \(stats.dropped); latency median \(String(format: "%.0f", median)) ms, p95 \(String(format: "%.0f", p95)) ms -> \(output!)")
+            if sckd_stop_signal() != 0 { throw ExitCode(130) }
+        } catch MediaError.outputPipeClosed {
+            throw ExitCode(141)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            console.error("\(error)")
+            throw ExitCode(sckd_stop_signal() != 0 ? 130 : 1)
+        }
+    }
+}
