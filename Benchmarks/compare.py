@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""sckd beside what a user would otherwise type: an FFmpeg filter chain for night video (and, for
+the network engine, PyTorch and ONNX Runtime: Benchmarks/compare_engines.py). One run, one machine.
+
+    python3 Benchmarks/compare.py [--clip VIDEO] [--out Benchmarks/compare.md]
+
+Quality: PSNR / SSIM / GT-mean PSNR (../shared/tools/iqa.py definitions, via `sckd eval`) on our
+LOL-v1 validation split (Training/val_split.txt, pairs from ../shared/datasets/lol-v1-train).
+Speed: end-to-end fps on a 1280x720 clip (default: ../shared/videos/city-night-1080p.mp4 scaled),
+x264 veryfast CRF 18 in every case, 2 cores shared by everything.
+Rows: the input itself; an FFmpeg chain (curves brightening + hqdn3d denoise); sckd classic;
+sckd ldfc-net / ldfc-net-rt when trained weights are installed.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SCKD = ROOT / ".build" / "release" / "sckd"
+# What a user types to brighten night video with FFmpeg: lift the tone curve, then denoise.
+FFMPEG_CHAIN = "curves=all='0/0 0.05/0.30 0.2/0.6 1/1',hqdn3d=4:3:6:4.5"
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def eval_line(low, high, model):
+    out = run([str(SCKD), "eval", "--low", str(low), "--high", str(high), "--model", model]).stdout
+    m = re.search(r"PSNR=([\d.]+|inf) SSIM=([\d.]+) PSNR_GTmean=([\d.]+)", out)
+    return tuple(float(x) for x in m.groups())
+
+
+def ffmpeg_quality(low, high, tmp):
+    out = Path(tmp) / "ffmpeg-out"
+    out.mkdir()
+    for f in sorted(low.iterdir()):
+        run(["ffmpeg", "-v", "error", "-y", "-i", str(f), "-vf", FFMPEG_CHAIN, str(out / (f.stem + ".png"))])
+    iqa = run([sys.executable, str(SHARED / "tools" / "iqa.py"), str(out), str(high)]).stdout
+    m = re.search(r"PSNR=([\d.]+) SSIM=([\d.]+) PSNR_GTmean=([\d.]+)", iqa)
+    return tuple(float(x) for x in m.groups())
+
+
+def fps_of(cmd, frames):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return frames / (time.perf_counter() - t0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clip", help="a 1280x720 clip (default: the shared city clip, scaled)")
+    ap.add_argument("--out", default=str(ROOT / "Benchmarks" / "compare.md"))
+    args = ap.parse_args()
+    if not SCKD.exists():
+        sys.exit("compare.py: build first: swift build -c release")
+    data = SHARED / "datasets" / "lol-v1-train"
+    if not data.exists():
+        sys.exit(f"compare.py: {data} is absent: the validation split lives there")
+    names = (ROOT / "Training" / "val_split.txt").read_text().split()
+    with tempfile.TemporaryDirectory() as tmp:
+        low, high = Path(tmp) / "low", Path(tmp) / "high"
+        low.mkdir(), high.mkdir()
+        for n in names:
+            shutil.copy(data / "low" / f"{n}.webp", low)
+            shutil.copy(data / "high" / f"{n}.webp", high)
+        clip = args.clip
+        if not clip:
+            clip = str(Path(tmp) / "city720.mp4")
+            run(["ffmpeg", "-v", "error", "-y", "-i", str(SHARED / "videos" / "city-night-1080p.mp4"), "-vf", "scale=1280:720",
+                 "-c:v", "libx264", "-crf", "16", "-an", clip])
+        frames = int(run(["ffprobe", "-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries",
+                          "stream=nb_read_packets", "-of", "csv=p=0", clip]).stdout.strip())
+        out = str(Path(tmp) / "o.mp4")
+        rows = []
+        q = eval_line(low, high, "none")
+        rows.append(("input (no enhancement)", q, fps_of([str(SCKD), "enhance", clip, "-o", out, "-y", "--quiet", "--model", "none"], frames)))
+        q = ffmpeg_quality(low, high, tmp)
+        f = fps_of(["ffmpeg", "-v", "error", "-y", "-i", clip, "-vf", FFMPEG_CHAIN, "-c:v", "libx264", "-preset", "veryfast",
+                    "-crf", "18", out], frames)
+        rows.append((f"FFmpeg `{FFMPEG_CHAIN}`", q, f))
+        q = eval_line(low, high, "classic")
+        rows.append(("sckd classic", q, fps_of([str(SCKD), "enhance", clip, "-o", out, "-y", "--quiet", "--model", "classic"], frames)))
+        for model in ("ldfc-net", "ldfc-net-rt"):
+            info = run([str(SCKD), "info", "--model", model]).stdout
+            if "trained_steps=0" in info:
+                rows.append((f"sckd {model}", None, None))
+                continue
+            q = eval_line(low, high, model)
+            rows.append((f"sckd {model} (bf16)", q, fps_of([str(SCKD), "enhance", clip, "-o", out, "-y", "--quiet", "--model", model,
+                                                             "--precision", "bf16"], frames)))
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    text = [f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}); "
+            f"quality on the {len(names)}-pair validation split, speed on a {frames}-frame 1280x720 clip "
+            f"(x264 veryfast CRF 18).", "Command: `python3 Benchmarks/compare.py`", "",
+            "| enhancer | PSNR dB | SSIM | GT-mean PSNR dB | 1280x720 fps |", "| --- | ---: | ---: | ---: | ---: |"]
+    for name, q, f in rows:
+        if q is None:
+            text.append(f"| {name} | not trained yet | | | |")
+        else:
+            text.append(f"| {name} | {q[0]:.2f} | {q[1]:.4f} | {q[2]:.2f} | {f:.1f} |")
+    Path(args.out).write_text("\n".join(text) + "\n")
+    print("\n".join(text))
+
+
+if __name__ == "__main__":
+    main()
