@@ -112,7 +112,9 @@ public final class EnhanceJob {
                     onProgress?(JobProgress(frames: n, expectedFrames: reader.video.estimatedFrameCount, elapsed: elapsed()))
                 })
         } catch let failure as PipelineFailure {
-            if failure.stats.frames > 0, !(failure.underlying is MediaError && "\(failure.underlying)" == "\(MediaError.outputPipeClosed)") {
+            var pipeClosed = false
+            if case MediaError.outputPipeClosed? = failure.underlying as? MediaError { pipeClosed = true }
+            if failure.stats.frames > 0 && !pipeClosed {
                 try? writer.finish()  // what was enhanced so far plays
             } else {
                 writer.abort()

@@ -69,7 +69,7 @@ public struct PipelineStats: Sendable {
 /// sink, in presentation order. Threads talk only through bounded queues; every worker owns its
 /// enhancer. An error anywhere stops every stage promptly and is rethrown from `run` (after the
 /// sink has been told, so it can finalise what it has).
-public final class EnhancePipeline<Picture, Encoded, Passthrough> {
+public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Sendable {  // shared state behind `lock`
     typealias Analysed = (image: PlanarImage, illumination: PlanarImage, inputMean: Double, pts: Int64)
     typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, pts: Int64)
     enum SinkItem {
@@ -105,10 +105,10 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough> {
         let toSmooth = BoundedQueue<(Int, Analysed)>(capacity: c.queueCapacity + c.workers)
         let toEnhance = BoundedQueue<Smoothed>(capacity: c.queueCapacity)
         let toSink = BoundedQueue<SinkItem>(capacity: 1 << 16)  // passthrough packets are small; frames are bounded upstream
-        let queues: [() -> Void] = [toAnalyse.cancel, toSmooth.cancel, toEnhance.cancel, toSink.cancel]
+        let queues: [@Sendable () -> Void] = [{ toAnalyse.cancel() }, { toSmooth.cancel() }, { toEnhance.cancel() }, { toSink.cancel() }]
         let group = DispatchGroup()
 
-        func fail(_ error: Error) {
+        @Sendable func fail(_ error: Error) {
             lock.lock()
             if firstError == nil { firstError = error }
             lock.unlock()
