@@ -216,6 +216,16 @@ final class EnhanceCommandTests: XCTestCase {
         XCTAssertTrue(leftovers().isEmpty)
     }
 
+    func testFullDiskFailsCleanly() throws {
+        let full = "\(dir)/full"
+        try FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
+        let mounted = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", full])
+        guard mounted.status == 0 else { throw XCTSkip("cannot mount a small tmpfs here: \(mounted.stderr)") }
+        defer { _ = try? runProcess("/bin/umount", [full]) }
+        assertCleanFailure(try sckd(["enhance", clip, "-o", "\(full)/o.mp4", "--quiet"]), mentions: ["o.mp4", "No space left"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: full), [], "the partial file is removed")
+    }
+
     func testClosedPipeEndsQuietly() throws {
         let r = try shell("'\(sckdBinary())' enhance '\(clip)' -o - -f nut 2>'\(dir)/err.txt' | head -c 2000 > /dev/null; echo \"status ${PIPESTATUS[0]}\"")
         let text = String(decoding: r.stdout, as: UTF8.self)

@@ -33,7 +33,7 @@ final class EvalCommandTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: referenceIQA) else {
             throw XCTSkip("../shared/tools/iqa.py is absent: agreement with the reference not checked")
         }
-        let ref = try SCKDTestSupport.run("/usr/bin/env", ["python3", referenceIQA, "\(dir)/out", "\(dir)/high"])
+        let ref = try runProcess("/usr/bin/env", ["python3", referenceIQA, "\(dir)/out", "\(dir)/high"])
         XCTAssertEqual(ref.status, 0, ref.stderr)
         let theirs = String(decoding: ref.stdout, as: UTF8.self)
         func value(_ s: String, _ key: String) -> Double {

@@ -11,7 +11,7 @@ public struct ProcessResult {
 
 /// Runs `executable` with `arguments`, optional stdin data, and a timeout after which it is killed.
 @discardableResult
-public func run(_ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: Double = 120) throws -> ProcessResult {
+public func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: Double = 120) throws -> ProcessResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
@@ -48,18 +48,18 @@ private final class DataBox: @unchecked Sendable { var data = Data() }
 /// Runs a shell command line (for pipes), returning its result.
 @discardableResult
 public func shell(_ command: String, timeout: Double = 120) throws -> ProcessResult {
-    try run("/bin/bash", ["-o", "pipefail", "-c", command], timeout: timeout)
+    try runProcess("/bin/bash", ["-o", "pipefail", "-c", command], timeout: timeout)
 }
 
 /// Runs the ffmpeg CLI (quiet), throwing with its stderr when it fails.
 public func ffmpeg(_ arguments: [String]) throws {
-    let r = try run("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-y"] + arguments)
+    let r = try runProcess("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-y"] + arguments)
     if r.status != 0 { throw TestSupportError.commandFailed("ffmpeg \(arguments.joined(separator: " ")): \(r.stderr)") }
 }
 
 /// ffprobe's JSON for `path` (streams, and packets or frames when asked).
 public func ffprobe(_ path: String, _ extra: [String] = []) throws -> [String: Any] {
-    let r = try run("/usr/bin/ffprobe", ["-v", "error", "-of", "json", "-show_streams"] + extra + [path])
+    let r = try runProcess("/usr/bin/ffprobe", ["-v", "error", "-of", "json", "-show_streams"] + extra + [path])
     if r.status != 0 { throw TestSupportError.commandFailed("ffprobe \(path): \(r.stderr)") }
     return try JSONSerialization.jsonObject(with: r.stdout) as! [String: Any]
 }
@@ -76,7 +76,7 @@ public func temporaryDirectory(_ tag: String = "sckd-test") -> String {
 /// Decodes every frame of a video to 8-bit RGB with the ffmpeg CLI.
 public func decodeRGB(_ path: String, width: Int, height: Int) throws -> [[UInt8]] {
     // Every decoded frame once, whatever the timestamps (no CFR duplication or dropping).
-    let r = try run("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+    let r = try runProcess("/usr/bin/ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
     if r.status != 0 { throw TestSupportError.commandFailed("decode \(path): \(r.stderr)") }
     let n = width * height * 3
     return stride(from: 0, to: r.stdout.count - n + 1, by: n).map { Array(r.stdout[$0..<($0 + n)]) }
@@ -116,5 +116,5 @@ public func sckdBinary() -> String {
 /// Runs `sckd` with `arguments`.
 @discardableResult
 public func sckd(_ arguments: [String], stdin: Data? = nil, timeout: Double = 300) throws -> ProcessResult {
-    try run(sckdBinary(), arguments, stdin: stdin, timeout: timeout)
+    try runProcess(sckdBinary(), arguments, stdin: stdin, timeout: timeout)
 }
