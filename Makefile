@@ -6,7 +6,7 @@ BIN := .build/release/sckd
 APT_PACKAGES := pkg-config time ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libdnnl-dev libv4l-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup deps apt-deps python-deps build release test test-swift test-python demo samples train-teacher clean
+.PHONY: setup deps apt-deps python-deps build release test test-swift test-python test-camera demo samples train-teacher clean
 
 setup: deps release
 
@@ -41,6 +41,11 @@ test-swift:
 
 test-python:
 	cd Training && $(PYTHON) -m pytest -q tests
+
+# sckd camera against a real kernel's virtual camera (vivid) under qemu; downloads Debian's
+# kernel package once into .cache/vivid.
+test-camera: release
+	bash Tests/vivid/run.sh
 
 # Enhances the bundled night clip and scores it against its ground truth.
 demo: release
