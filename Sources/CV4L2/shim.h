@@ -41,6 +41,10 @@ static inline int sckd_v4l2_reqbufs(int fd, struct v4l2_requestbuffers *r) { ret
 static inline int sckd_v4l2_querybuf(int fd, struct v4l2_buffer *b) { return v4l2_ioctl(fd, VIDIOC_QUERYBUF, b); }
 static inline int sckd_v4l2_qbuf(int fd, struct v4l2_buffer *b) { return v4l2_ioctl(fd, VIDIOC_QBUF, b); }
 static inline int sckd_v4l2_dqbuf(int fd, struct v4l2_buffer *b) { return v4l2_ioctl(fd, VIDIOC_DQBUF, b); }
+static inline int sckd_v4l2_s_ctrl(int fd, uint32_t id, int32_t value) {
+    struct v4l2_control c; c.id = id; c.value = value; return v4l2_ioctl(fd, VIDIOC_S_CTRL, &c);
+}
+static inline uint32_t sckd_v4l2_cid_brightness(void) { return V4L2_CID_BRIGHTNESS; }
 static inline int sckd_v4l2_streamon(int fd) { int t = V4L2_BUF_TYPE_VIDEO_CAPTURE; return v4l2_ioctl(fd, VIDIOC_STREAMON, &t); }
 static inline int sckd_v4l2_streamoff(int fd) { int t = V4L2_BUF_TYPE_VIDEO_CAPTURE; return v4l2_ioctl(fd, VIDIOC_STREAMOFF, &t); }
 static inline void *sckd_v4l2_mmap(int fd, size_t length, int64_t offset) {

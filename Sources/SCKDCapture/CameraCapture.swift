@@ -29,8 +29,9 @@ public final class CameraCapture {
     private var streaming = false
     private var closed = false
 
-    public init(path: String, width: Int, height: Int, fps: Double, bufferCount: Int = 4, timeout: Double = 3,
-                calls: VideoDeviceCalls = LibV4L2Calls()) throws {
+    /// - Parameter brightness: the camera's brightness control, when given (range is the camera's).
+    public init(path: String, width: Int, height: Int, fps: Double, brightness: Int32? = nil, bufferCount: Int = 4,
+                timeout: Double = 3, calls: VideoDeviceCalls = LibV4L2Calls()) throws {
         self.path = path
         self.calls = calls
         self.timeout = timeout
@@ -68,6 +69,10 @@ public final class CameraCapture {
             }
         }
         self.fps = rate
+        if let brightness,
+           (try? retryingOnInterrupt(calls, path: path, name: "VIDIOC_S_CTRL", { calls.setControl(opened, id: sckd_v4l2_cid_brightness(), value: brightness) })) == nil {
+            notes.append("\(path) has no settable brightness control: --brightness ignored")
+        }
         if self.width != width || self.height != height {
             notes.append("\(path) offers no \(width)x\(height): capturing \(self.width)x\(self.height)")
         }

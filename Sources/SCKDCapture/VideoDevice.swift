@@ -52,6 +52,7 @@ public protocol VideoDeviceCalls: AnyObject {
     func enumerateFrameInterval(_ fd: Int32, _ interval: inout v4l2_frmivalenum) -> Int32
     func setFormat(_ fd: Int32, _ format: inout v4l2_format) -> Int32
     func setParameters(_ fd: Int32, _ parm: inout v4l2_streamparm) -> Int32
+    func setControl(_ fd: Int32, id: UInt32, value: Int32) -> Int32
     func requestBuffers(_ fd: Int32, _ req: inout v4l2_requestbuffers) -> Int32
     func queryBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32
     func queueBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32
@@ -77,6 +78,7 @@ public final class LibV4L2Calls: VideoDeviceCalls {
     public func enumerateFrameInterval(_ fd: Int32, _ i: inout v4l2_frmivalenum) -> Int32 { sckd_v4l2_enum_frameintervals(fd, &i) }
     public func setFormat(_ fd: Int32, _ format: inout v4l2_format) -> Int32 { sckd_v4l2_s_fmt(fd, &format) }
     public func setParameters(_ fd: Int32, _ parm: inout v4l2_streamparm) -> Int32 { sckd_v4l2_s_parm(fd, &parm) }
+    public func setControl(_ fd: Int32, id: UInt32, value: Int32) -> Int32 { sckd_v4l2_s_ctrl(fd, id, value) }
     public func requestBuffers(_ fd: Int32, _ req: inout v4l2_requestbuffers) -> Int32 { sckd_v4l2_reqbufs(fd, &req) }
     public func queryBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32 { sckd_v4l2_querybuf(fd, &buf) }
     public func queueBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32 { sckd_v4l2_qbuf(fd, &buf) }

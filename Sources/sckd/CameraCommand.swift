@@ -37,6 +37,9 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Capture frame rate (the nearest offered is used).")
     var fps: Double = 30
 
+    @Option(help: "Set the camera's brightness control (its own range; e.g. 0-255).")
+    var brightness: Int32?
+
     @Option(help: "Stop after this many frames.")
     var frames: Int?
 
@@ -99,7 +102,7 @@ struct CameraCommand: ParsableCommand {
         sckd_install_stop_handlers()
         let (w, h) = parsedSize!
         do {
-            let capture = try CameraCapture(path: device!, width: w, height: h, fps: fps)
+            let capture = try CameraCapture(path: device!, width: w, height: h, fps: fps, brightness: brightness)
             for note in capture.notes { console.info(note) }
             let rate = capture.fps ?? fps
             let info = VideoStreamInfo.live(width: capture.width, height: capture.height, fps: rate)

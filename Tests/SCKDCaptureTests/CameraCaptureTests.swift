@@ -49,6 +49,12 @@ final class CameraCaptureTests: XCTestCase {
         }
     }
 
+    func testBrightnessControlIsSet() throws {
+        let cam = camera()
+        _ = try CameraCapture(path: "/dev/video9", width: 64, height: 48, fps: 30, brightness: 40, calls: cam)
+        XCTAssertEqual(cam.controls[sckd_v4l2_cid_brightness()], 40)
+    }
+
     func testDriverAdjustedSizeIsReported() throws {
         let cam = camera()
         cam.adjustTo = (32, 24)

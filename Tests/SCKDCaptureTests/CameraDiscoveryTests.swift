@@ -68,6 +68,8 @@ final class MockCamera: VideoDeviceCalls {
         return 0
     }
     func setParameters(_ fd: Int32, _ parm: inout v4l2_streamparm) -> Int32 { 0 }
+    var controls: [UInt32: Int32] = [:]
+    func setControl(_ fd: Int32, id: UInt32, value: Int32) -> Int32 { controls[id] = value; return 0 }
     func requestBuffers(_ fd: Int32, _ req: inout v4l2_requestbuffers) -> Int32 { req.count = 4; return 0 }
     func queryBuffer(_ fd: Int32, _ buf: inout v4l2_buffer) -> Int32 {
         buf.length = width * height * 2

@@ -3,7 +3,7 @@
 # virtual camera, a tiny initramfs (busybox, the vivid modules, the sckd release binary and its
 # libraries), and `sckd camera` capturing from /dev/video0. The recording comes back over the
 # serial console (base64) and is checked here: frames, size, real picture content, and that
-# enhancement raised the luminance of the dimmed vivid pattern.
+# enhancement raised the luminance of the vivid pattern dimmed with its brightness control.
 #
 #   make test-camera            (downloads the kernel package once into .cache/vivid)
 set -euo pipefail
@@ -59,7 +59,7 @@ i=0; while [ ! -e /dev/video0 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i+1)); do
 export SCKD_WEIGHTS=/weights HOME=/tmp
 echo "=== list"; /bin/sckd camera --list 2>&1 | sed -n 1,6p
 for model in none classic; do
-  /bin/sckd camera /dev/video0 --frames 30 --size 640x360 --model \$model --temporal-smoothing 0 -o /tmp/\$model.nut -y 2>/tmp/\$model.err
+  /bin/sckd camera /dev/video0 --frames 30 --size 640x360 --brightness 40 --model \$model --temporal-smoothing 0 -o /tmp/\$model.nut -y 2>/tmp/\$model.err
   echo "=== \$model status \$?"; cat /tmp/\$model.err
   echo "=== \$model begin"; base64 /tmp/\$model.nut; echo "=== \$model end"
 done
