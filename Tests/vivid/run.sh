@@ -40,7 +40,7 @@ trap 'rm -rf "$WORK"' EXIT
 R="$WORK/root"
 mkdir -p "$R"/{bin,dev,proc,sys,tmp,modules,weights}
 cp /bin/busybox "$R/bin/busybox"
-for a in sh mount insmod sleep base64 cat ls echo poweroff ash mkdir; do ln -s busybox "$R/bin/$a"; done
+for a in sh mount insmod sleep base64 cat ls echo poweroff ash mkdir kill; do ln -s busybox "$R/bin/$a"; done
 cp "$SCKD" "$R/bin/sckd"
 ldd "$SCKD" | awk '/=>/ {print $3} /^\t\/lib/ {print $1}' | while read -r lib; do
   [ -f "$lib" ] && { mkdir -p "$R$(dirname "$lib")"; cp -L "$lib" "$R$lib"; }
@@ -63,6 +63,11 @@ for model in none classic; do
   echo "=== \$model status \$?"; cat /tmp/\$model.err
   echo "=== \$model begin"; base64 /tmp/\$model.nut; echo "=== \$model end"
 done
+# Ctrl-C mid-recording: the file is finalised and plays.
+/bin/sckd camera /dev/video0 --size 640x360 --model none -o /tmp/interrupted.mkv -y 2>/tmp/interrupted.err &
+pid=\$!; sleep 4; kill -INT \$pid; wait \$pid
+echo "=== interrupted status \$?"; cat /tmp/interrupted.err
+echo "=== interrupted begin"; base64 /tmp/interrupted.mkv; echo "=== interrupted end"
 poweroff -f
 INIT
 chmod +x "$R/init"
@@ -76,13 +81,13 @@ listing=$(sed -n '/=== list/,/=== none status/p' "$LOG" | tr -d '\r')
 echo "$listing" >&2
 echo "$listing" | grep -q "/dev/video0: vivid" || fail "sckd camera --list did not show the vivid camera"
 echo "$listing" | grep -q "YUYV" || fail "sckd camera --list did not show the formats"
-for model in none classic; do
-  sed -n "/=== $model begin/,/=== $model end/p" "$LOG" | tr -d '\r' | sed '1d;$d' | base64 -d > "$WORK/$model.nut" || fail "$model: no recording came back"
+for model in none classic interrupted; do
+  sed -n "/=== $model begin/,/=== $model end/p" "$LOG" | tr -d '\r' | sed '1d;$d' | base64 -d > "$WORK/$model.rec" || fail "$model: no recording came back"
 done
 frames() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height -of csv=p=0 "$1"; }
 luma() { ffmpeg -v error -i "$1" -vf "scale=64:36,format=gray" -f rawvideo - | od -An -tu1 -v | awk '{for(i=1;i<=NF;i++){s+=$i;n++}} END{printf "%.2f", s/n}'; }
 for model in none classic; do
-  info=$(frames "$WORK/$model.nut")
+  info=$(frames "$WORK/$model.rec")
   enhanced=$(tr -d '\r' < "$LOG" | sed -n "s/.*captured [0-9]*, enhanced \([0-9]*\), dropped.*/\1/p" | sed -n "$([ $model = none ] && echo 1 || echo 2)p")
   echo "$model recording: $info (width,height,frames); sckd reported $enhanced enhanced" >&2
   [ "$(echo "$info" | cut -d, -f1,2)" = "640,360" ] || fail "$model: unexpected size: $info"
@@ -91,8 +96,12 @@ for model in none classic; do
   [ "$(echo "$info" | cut -d, -f3)" = "$enhanced" ] || fail "$model: $info frames in the file, $enhanced reported"
   [ "$enhanced" -ge 10 ] || fail "$model: only $enhanced frames"
 done
-ln=$(luma "$WORK/none.nut"); lc=$(luma "$WORK/classic.nut")
+ln=$(luma "$WORK/none.rec"); lc=$(luma "$WORK/classic.rec")
 echo "mean luma: unenhanced $ln, classic $lc" >&2
 awk -v a="$ln" 'BEGIN{exit !(a > 5)}' || fail "the capture is black (mean luma $ln)"
 awk -v a="$ln" -v b="$lc" 'BEGIN{exit !(b > a)}' || fail "enhancement did not raise the luminance ($ln -> $lc)"
-echo "test-camera: 3 passed, 0 failed"
+tr -d '\r' < "$LOG" | grep -q "=== interrupted status 130" || fail "Ctrl-C: sckd did not exit with 130"
+n=$(frames "$WORK/interrupted.rec" | cut -d, -f3)
+echo "interrupted recording: $n frames" >&2
+[ "${n:-0}" -ge 5 ] || fail "Ctrl-C: the finalised recording does not play ($n frames)"
+echo "test-camera: 4 passed, 0 failed"
