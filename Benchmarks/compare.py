@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""sckd beside what a user would otherwise type: an FFmpeg filter chain for night video (and, for
-the network engine, PyTorch and ONNX Runtime: Benchmarks/compare_engines.py). One run, one machine.
+"""sckd beside what a user would otherwise run: an FFmpeg filter chain for night video, and PyTorch
+and ONNX Runtime on the same network weights. One command, one run, one machine.
 
-    python3 Benchmarks/compare.py [--clip VIDEO] [--out Benchmarks/compare.md]
+    python3 Benchmarks/compare.py [--clip VIDEO] [--threads 2] [--out Benchmarks/compare.md]
 
 Quality: PSNR / SSIM / GT-mean PSNR (../shared/tools/iqa.py definitions, via `sckd eval`) on our
 LOL-v1 validation split (Training/val_split.txt, pairs from ../shared/datasets/lol-v1-train).
@@ -58,6 +58,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clip", help="a 1280x720 clip (default: the shared city clip, scaled)")
     ap.add_argument("--out", default=str(ROOT / "Benchmarks" / "compare.md"))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
     if not SCKD.exists():
         sys.exit("compare.py: build first: swift build -c release")
@@ -106,6 +108,17 @@ def main():
             text.append(f"| {name} | not trained yet | | | |")
         else:
             text.append(f"| {name} | {q[0]:.2f} | {q[1]:.4f} | {q[2]:.2f} | {f:.1f} |")
+    # The network engine beside PyTorch and ONNX Runtime, same weights, same threads, same run.
+    sys.argv = [sys.argv[0], "--threads", str(args.threads), "--runs", str(args.runs)]
+    sys.path.insert(0, str(ROOT / "Benchmarks"))
+    import compare_engines
+    import contextlib
+    import io
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        compare_engines.main()
+    text += ["", "Network engines (" + buffer.getvalue().strip().split("\n", 2)[0] + "):", ""]
+    text += buffer.getvalue().strip().split("\n")[3:]
     Path(args.out).write_text("\n".join(text) + "\n")
     print("\n".join(text))
 

@@ -77,20 +77,21 @@ struct BenchCommand: ParsableCommand {
             ceilings[precision.rawValue] = try ConvolutionCeiling.measure(threads: threads, precision: precision)
         }
         print("convolution ceiling, \(threads) threads: " + ceilings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) GFLOP/s" }.joined(separator: ", "))
-        print("configuration                       net ms  % ceil   e2e fps  " + Self.stages.map { $0.padding(toLength: 11, withPad: " ", startingAt: 0) }.joined(separator: " "))
+        print("configuration                       net ms (p95)     % ceil   e2e fps  " + Self.stages.map { $0.padding(toLength: 11, withPad: " ", startingAt: 0) }.joined(separator: " "))
         for (label, path, w, h) in clips {
             for model in models {
                 for precision in (model == "classic" ? [Precision.fp32] : precisions) {
                     let name = model == "classic" ? "classic" : "\(model) \(precision.rawValue)"
                     var row: [String: Any] = ["clip": label, "width": w, "height": h, "model": model, "precision": precision.rawValue]
-                    var netMs = Double.nan, fraction = Double.nan
+                    var netMs = Double.nan, netP95 = Double.nan, fraction = Double.nan
                     if model != "classic" {
                         let wts = try LDFCNetWeights(path: weightsPath(for: model, explicit: weights))
                         let engine = try LDFCNetEngine(weights: wts, threads: threads, precision: precision)
-                        netMs = try networkMilliseconds(engine, width: w, height: h)
+                        (netMs, netP95) = try networkMilliseconds(engine, width: w, height: h)
                         let flops = 2 * Double(wts.config.macs(width: w, height: h))
                         fraction = flops / (netMs / 1e3) / 1e9 / ceilings[precision.rawValue]!
                         row["network_ms"] = netMs
+                        row["network_p95_ms"] = netP95
                         row["ceiling_fraction"] = fraction
                         row["gmacs"] = flops / 2e9
                         if profile {
@@ -98,7 +99,7 @@ struct BenchCommand: ParsableCommand {
                         }
                     }
                     var line = "\(label) \(name)".padding(toLength: 34, withPad: " ", startingAt: 0)
-                    line += String(format: "%7.2f  %5.1f%%", netMs, 100 * fraction)
+                    line += String(format: "%7.2f/%-7.2f %5.1f%%", netMs, netP95, 100 * fraction)
                     if !networkOnly, let path {
                         let (fps, stats) = try pipeline(path: path, model: model, precision: precision, out: "\(tmp)/out.mp4")
                         row["e2e_fps"] = fps
@@ -130,8 +131,8 @@ struct BenchCommand: ParsableCommand {
         return p.count == 2 && p[0] > 0 && p[1] > 0 ? (p[0], p[1]) : nil
     }
 
-    /// Median ms of phase A + phase B after two warm-up runs.
-    func networkMilliseconds(_ engine: LDFCNetEngine, width: Int, height: Int) throws -> Double {
+    /// Median and p95 ms of phase A + phase B after two warm-up runs.
+    func networkMilliseconds(_ engine: LDFCNetEngine, width: Int, height: Int) throws -> (Double, Double) {
         let frame = PlanarImage(width: width, height: height, channels: 3)
         for i in 0..<frame.count { frame.data[i] = Float((i &* 2654435761) % 1000) / 4000 }
         var t: [Double] = []
@@ -140,7 +141,8 @@ struct BenchCommand: ParsableCommand {
             _ = try engine.enhance(frame)
             if i >= 2 { t.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
         }
-        return t.sorted()[t.count / 2]
+        t.sort()
+        return (t[t.count / 2], t[min(t.count - 1, Int(Double(t.count - 1) * 0.95 + 0.5))])
     }
 
     /// One `sckd enhance` run (x264 veryfast to a temporary file): fps and stage statistics.
