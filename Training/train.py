@@ -13,6 +13,7 @@ import json
 import math
 import os
 import runpy
+import signal
 import sys
 import time
 from pathlib import Path
@@ -178,9 +179,12 @@ def main():
         save_compact(model, name, step, best, half=cfg["model"] == "teacher")
 
     started, run_steps, t_last, acc = time.time(), 0, time.time(), {}
+    stop = []  # SIGTERM / SIGINT: finish the step, checkpoint, leave
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(1))
     model.train()
     while step < cfg["steps"]:
-        if (time.time() - started) / 60 > args.minutes or (args.max_steps is not None and run_steps >= args.max_steps):
+        if stop or (time.time() - started) / 60 > args.minutes or (args.max_steps is not None and run_steps >= args.max_steps):
             break
         for g in opt.param_groups:
             g["lr"] = lr_at(cfg, step)
