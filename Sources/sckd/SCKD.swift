@@ -10,6 +10,10 @@ struct SCKD: ParsableCommand {
         Examples:
           sckd enhance night.mp4 -o bright.mp4
           sckd enhance night.mp4 -o - -f nut | ffplay -
+          sckd camera /dev/video0 -o - -f nut | ffplay -
+          sckd image dark.png -o bright.png
+          sckd eval --low low/ --high high/
+          sckd bench
         """,
         version: "0.1.0",
         subcommands: [Enhance.self, CameraCommand.self, ImageCommand.self, EvalCommand.self, InfoCommand.self, BenchCommand.self]
