@@ -65,10 +65,14 @@ def save_compact(model, name, step, best, half):
 
 
 def lr_at(cfg, step):
+    """Linear warm-up, cosine decay to 2 %; after a resume with a fresh optimiser, a 100-step ramp
+    up to where the schedule is (not back to the peak)."""
     if step < cfg["warmup"]:
         return cfg["lr"] * (step + 1) / cfg["warmup"]
     t = min(1.0, (step - cfg["warmup"]) / max(1, cfg["steps"] - cfg["warmup"]))
-    return cfg["lr"] * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t)))
+    lr = cfg["lr"] * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t)))
+    since = step - cfg.get("rewarm_from", -10 ** 9)
+    return lr * (since + 1) / 100 if since < 100 else lr
 
 
 @torch.no_grad()
@@ -150,7 +154,7 @@ def main():
         if c:
             step, best = c["step"], c["best"]
             print(f"resumed {name} at step {step} from checkpoints/{name}.pt (fresh optimiser)", file=sys.stderr)
-            cfg["warmup"] = step + 100  # a short re-warm-up for the fresh optimiser state
+            cfg["rewarm_from"] = step  # a short re-warm-up for the fresh optimiser state
     model.to(device)
 
     train_names, val_names = data.split_names()
