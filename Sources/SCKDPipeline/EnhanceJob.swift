@@ -42,6 +42,21 @@ public enum CompareMode: String, Sendable, CaseIterable {
     }
 }
 
+extension PipelineFailure {
+    /// What a failed run leaves: with frames written, the output is finalised so that they play;
+    /// with none (or a closed pipe, which cannot take a trailer) it is discarded and the
+    /// destination stays as it was.
+    public func finalise(_ writer: VideoWriter) {
+        var pipeClosed = false
+        if case MediaError.outputPipeClosed? = underlying as? MediaError { pipeClosed = true }
+        if stats.frames > 0 && !pipeClosed {
+            try? writer.finish()
+        } else {
+            writer.abort()
+        }
+    }
+}
+
 public struct EnhanceReport: Sendable {
     public let frames: Int
     public let corruptFrames: Int
@@ -112,13 +127,7 @@ public final class EnhanceJob {
                     onProgress?(JobProgress(frames: n, expectedFrames: reader.video.estimatedFrameCount, elapsed: elapsed()))
                 })
         } catch let failure as PipelineFailure {
-            var pipeClosed = false
-            if case MediaError.outputPipeClosed? = failure.underlying as? MediaError { pipeClosed = true }
-            if failure.stats.frames > 0 && !pipeClosed {
-                try? writer.finish()  // what was enhanced so far plays
-            } else {
-                writer.abort()
-            }
+            failure.finalise(writer)
             throw failure.underlying
         }
         do {

@@ -66,7 +66,8 @@ struct BenchCommand: ParsableCommand {
             clips = [(URL(fileURLWithPath: input).lastPathComponent, input, v.width, v.height)]
         } else {
             for s in sizes {
-                guard let (w, h) = parseSize(s) else { throw ValidationError("bad --size \(s)") }
+                guard let fs = FrameSize(s) else { throw ValidationError("bad --size \(s)") }
+                let (w, h) = (fs.width, fs.height)
                 let path = networkOnly ? nil : try synthesize(width: w, height: h, frames: frames, to: "\(tmp)/synthetic-\(s).mp4")
                 clips.append((s, path, w, h))
             }
@@ -124,11 +125,6 @@ struct BenchCommand: ParsableCommand {
             try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
         }
         if let plot { try BenchChart(results: results, stages: Self.stages).svg().write(toFile: plot, atomically: true, encoding: .utf8) }
-    }
-
-    func parseSize(_ s: String) -> (Int, Int)? {
-        let p = s.lowercased().split(separator: "x").compactMap { Int($0) }
-        return p.count == 2 && p[0] > 0 && p[1] > 0 ? (p[0], p[1]) : nil
     }
 
     /// Median and p95 ms of phase A + phase B after two warm-up runs.

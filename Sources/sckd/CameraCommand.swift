@@ -68,13 +68,8 @@ struct CameraCommand: ParsableCommand {
         guard device != nil else { throw ValidationError("give a camera device (e.g. /dev/video0), or --list") }
         guard let output else { throw ValidationError("give an output with -o (a file, or - for stdout)") }
         if output == "-" && format == nil { throw ValidationError("writing to stdout needs a container: add -f nut (or mkv, …)") }
-        guard parsedSize != nil else { throw ValidationError("--size must look like 640x480") }
+        guard FrameSize(size) != nil else { throw ValidationError("--size must look like 640x480") }
         guard fps > 0 else { throw ValidationError("--fps must be positive") }
-    }
-
-    var parsedSize: (Int, Int)? {
-        let p = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        return p.count == 2 && p[0] > 0 && p[1] > 0 ? (p[0], p[1]) : nil
     }
 
     func run() throws {
@@ -100,7 +95,8 @@ struct CameraCommand: ParsableCommand {
             return
         }
         sckd_install_stop_handlers()
-        let (w, h) = parsedSize!
+        let frameSize = FrameSize(size)!
+        let (w, h) = (frameSize.width, frameSize.height)
         do {
             let capture = try CameraCapture(path: device!, width: w, height: h, fps: fps, brightness: brightness)
             for note in capture.notes { console.info(note) }
@@ -149,7 +145,7 @@ struct CameraCommand: ParsableCommand {
                     try writer.write(frame, pts: pts)
                 }, writePassthrough: { _ in })
             } catch let failure as PipelineFailure {
-                if failure.stats.frames > 0 { try? writer.finish() } else { writer.abort() }
+                failure.finalise(writer)
                 capture.close()
                 throw failure.underlying
             }

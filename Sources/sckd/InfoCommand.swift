@@ -18,16 +18,12 @@ struct InfoCommand: ParsableCommand {
     var size: String = "1280x720"
 
     func validate() throws {
-        guard parsedSize != nil else { throw ValidationError("--size must look like 1280x720") }
-    }
-
-    var parsedSize: (Int, Int)? {
-        let p = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        return p.count == 2 && p[0] > 0 && p[1] > 0 ? (p[0], p[1]) : nil
+        guard FrameSize(size) != nil else { throw ValidationError("--size must look like 1280x720") }
     }
 
     func run() throws {
-        let (w, h) = parsedSize!
+        let frameSize = FrameSize(size)!
+        let (w, h) = (frameSize.width, frameSize.height)
         let path = weightsPath(for: model, explicit: weights)
         let loaded: LDFCNetWeights
         do {
