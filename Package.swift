@@ -20,13 +20,15 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
         .target(name: "CSCKDSystem"),
+        // Fused elementwise passes of LDFC-Net at full resolution (memory-bound glue between convolutions).
+        .target(name: "CSCKDKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Frames and the enhancer interface: shared by media, models and the pipeline.
         .target(name: "SCKDCore"),
         // FFmpeg demux/decode/convert/encode/mux. Knows nothing of networks.
         .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDSystem", "SCKDCore"]),
         // LDFC-Net on oneDNN: safetensors weights, the graph, phases A and B. Knows nothing of video.
-        .target(name: "SCKDModel", dependencies: ["CDNNL", "SCKDCore"]),
+        .target(name: "SCKDModel", dependencies: ["CDNNL", "CSCKDKernels", "SCKDCore"]),
         // PSNR / SSIM as the reference tool computes them.
         .target(name: "SCKDMetrics"),
         // Live capture from V4L2 webcams (libv4l2), behind a mockable device interface.

@@ -102,6 +102,29 @@ def teacher_stacks(teacher, pairs, device):
     return out
 
 
+def cached_teacher_stacks(teacher_name, names, pairs, device):
+    """teacher_stacks, computed once per teacher checkpoint (step) and kept under runs/: two
+    students distilled from one teacher share it, and the teacher pass over the training set costs
+    minutes on a CPU."""
+    teacher = RetinexTeacher().to(device)
+    c = load_compact(teacher, teacher_name)
+    if not c:
+        sys.exit(f"train.py: no teacher checkpoint checkpoints/{teacher_name}.pt: train the teacher first")
+    cache = RUNS / f"{teacher_name}-outputs-step{c['step']}.pt"
+    if cache.exists():
+        saved = torch.load(cache, weights_only=True)
+        if saved["names"] == list(names):
+            print(f"teacher outputs (step {c['step']}) from {cache}", file=sys.stderr)
+            return saved["stacks"]
+    t0 = time.time()
+    stacks = teacher_stacks(teacher, pairs, device)
+    RUNS.mkdir(exist_ok=True)
+    torch.save({"names": list(names), "stacks": stacks}, str(cache) + ".tmp")
+    os.replace(str(cache) + ".tmp", cache)
+    print(f"teacher outputs (step {c['step']}) precomputed in {time.time() - t0:.0f} s", file=sys.stderr)
+    return stacks
+
+
 def step_loss(cfg, model, batch, autocast):
     low, high = batch[:, 0:3], batch[:, 3:6]
     with autocast():  # the networks run in bf16; the losses are computed in fp32
@@ -162,13 +185,7 @@ def main():
     print(f"{name}: {cfg['model']} {count_params(model)} params, {len(train_pairs)} train / {len(val_pairs)} val pairs, "
           f"device {device}, threads {torch.get_num_threads()}", file=sys.stderr)
     if cfg["mode"] == "distill":
-        teacher = RetinexTeacher().to(device)
-        if not load_compact(teacher, cfg["teacher"]):
-            sys.exit(f"train.py: no teacher checkpoint checkpoints/{cfg['teacher']}.pt: train the teacher first")
-        t0 = time.time()
-        stacks = teacher_stacks(teacher, train_pairs, device)
-        del teacher
-        print(f"teacher outputs precomputed in {time.time() - t0:.0f} s", file=sys.stderr)
+        stacks = cached_teacher_stacks(cfg["teacher"], train_names, train_pairs, device)
     else:
         stacks = [torch.cat([l, h]).half().div(255) for l, h in train_pairs]
 

@@ -1,4 +1,5 @@
 import CDNNL
+import Dispatch
 
 /// A oneDNN call that failed: which call and oneDNN's status.
 public struct DNNLError: Error, CustomStringConvertible {
@@ -129,8 +130,18 @@ struct PostOps {
     }
 }
 
+/// One step of a plan: a oneDNN primitive or one of our fused passes.
+protocol PlanStep: AnyObject {
+    var name: String { get }
+    /// Which code runs it ("jit:avx512_core", "ref", "sckd:c", …): for `sckd info` and for
+    /// catching a slow reference fallback.
+    var implementation: String { get }
+    var layouts: String { get }
+    func execute(_ ctx: DNNLContext) throws
+}
+
 /// A created primitive with the memories it runs on.
-final class DNNLPrimitive {
+final class DNNLPrimitive: PlanStep {
     let name: String
     let primitive: dnnl_primitive_t
     let pd: dnnl_primitive_desc_t
@@ -153,8 +164,6 @@ final class DNNLPrimitive {
         dnnl_primitive_desc_query_md(pd, what, index).pointee
     }
 
-    /// The implementation oneDNN picked ("jit:avx512_core", "ref", …): for `sckd info` and for
-    /// catching a slow reference fallback.
     var implementation: String {
         var s: UnsafePointer<CChar>?
         dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &s)
@@ -190,4 +199,40 @@ func layoutName(_ md: MemoryDesc) -> String {
     var name = String(order.map { blocked.contains($0) ? Character(letters[$0].uppercased()) : letters[$0] })
     for (b, i) in zip(blks, idxs) { name += "\(b)\(letters[Int(i)])" }
     return name
+}
+
+/// A fused pass of our own (CSCKDKernels) over a frame in bands of quarter-resolution rows, the
+/// bands split between `threads` threads. The pointers it works on are read when it runs, after the
+/// plan's memories have been bound for this frame.
+final class KernelStep: PlanStep {
+    let name: String
+    let layouts: String
+    var implementation: String { "sckd:c" }
+    let rows: Int
+    let threads: Int
+    /// Runs rows [begin, end); non-zero means out of memory.
+    let body: (_ begin: Int, _ end: Int) -> Int32
+
+    init(name: String, layouts: String, rows: Int, threads: Int, body: @escaping (Int, Int) -> Int32) {
+        self.name = name
+        self.layouts = layouts
+        self.rows = rows
+        self.threads = max(1, min(threads, rows))
+        self.body = body
+    }
+
+    func execute(_ ctx: DNNLContext) throws {
+        try check(dnnl_stream_wait(ctx.stream), "stream_wait")  // what the primitives before it wrote
+        let n = threads, rows = self.rows, body = self.body
+        if n == 1 {
+            if body(0, rows) != 0 { throw DNNLError(call: name, status: dnnl_out_of_memory) }
+            return
+        }
+        let failures = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { failures.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: n) { i in
+            failures[i] = body(rows * i / n, rows * (i + 1) / n)
+        }
+        if (0..<n).contains(where: { failures[$0] != 0 }) { throw DNNLError(call: name, status: dnnl_out_of_memory) }
+    }
 }

@@ -1,4 +1,5 @@
 import CDNNL
+import CSCKDKernels
 import Dispatch
 import SCKDCore
 
@@ -106,7 +107,7 @@ public final class LDFCNetEngine: FrameEnhancer {
     func plan(width: Int, height: Int) throws -> Plan {
         let key = Size(width: width, height: height)
         if let p = plans[key] { return p }
-        let p = try Plan(weights: weights, ctx: ctx, width: width, height: height, precision: precision)
+        let p = try Plan(weights: weights, ctx: ctx, width: width, height: height, precision: precision, threads: threads)
         plans[key] = p
         planOrder.append(key)
         if planOrder.count > maxPlans { plans[planOrder.removeFirst()] = nil }
@@ -121,8 +122,8 @@ final class Plan {
     /// `sckd bench --profile`).
     static let featureLayout = dnnl_acdb
     let w: Int, h: Int, w2: Int, h2: Int, w4: Int, h4: Int
-    var phaseA: [DNNLPrimitive] = []
-    var phaseB: [DNNLPrimitive] = []
+    var phaseA: [any PlanStep] = []
+    var phaseB: [any PlanStep] = []
     let inputA: DNNLMemory
     let illuminationOut: DNNLMemory
     let inputB: DNNLMemory
@@ -134,8 +135,12 @@ final class Plan {
     /// Element type of weights and feature maps (pictures, illumination and residual stay f32).
     let dt: dnnl_data_type_t
 
-    init(weights: LDFCNetWeights, ctx: DNNLContext, width: Int, height: Int, precision: Precision) throws {
+    /// Threads for the fused passes (oneDNN's primitives use the OpenMP team of the calling thread).
+    let threads: Int
+
+    init(weights: LDFCNetWeights, ctx: DNNLContext, width: Int, height: Int, precision: Precision, threads: Int) throws {
         self.ctx = ctx
+        self.threads = threads
         self.weights = weights
         dt = precision == .bf16 ? dnnl_bf16 : dnnl_f32
         let cfg = weights.config
@@ -162,26 +167,37 @@ final class Plan {
         for i in 0..<cfg.aBlocks { try dsBlock("a_blocks.\(i)", a, into: &phaseA) }
         let floor = LDFCNetConfig.illuminationFloor
         // Jit convolutions write blocked layouts; the 3-plane map is reordered into the planar output.
-        let head = try conv("a_head", src: a, out: 3, k: 3, stride: 1, post: [.sigmoid, .linear(alpha: 1 - floor, beta: floor)],
+        let aLast = try DNNLMemory(try memoryDesc([1, cfg.aCh, h4, w4], dt, Plan.featureLayout), ctx)
+        keep.append(aLast)
+        try reorder("a_head.input", from: a, to: aLast, into: &phaseA)
+        let head = try conv("a_head", src: aLast, out: 3, k: 3, stride: 1, post: [.sigmoid, .linear(alpha: 1 - floor, beta: floor)],
+                            dstDesc: try memoryDesc([1, 3, h4, w4], dnnl_f32, Plan.featureLayout),
                             into: &phaseA)
         try reorder("a_head.planar", from: head, to: illuminationOut, into: &phaseA)
 
-        // Phase B, LGC: coarse enhancement E = min(x / L_up, 1), written straight into the output
-        // buffer (the residual is added there at the end), and the channels-last input of the
-        // trainable part, (x, E, L_up).
-        let lup = try DNNLMemory(full3, ctx)
-        keep.append(lup)
-        try resample("resize", factor: 4, src: illuminationIn, dst: lup, into: &phaseB)
-        try binary("coarse", dnnl_binary_div, output: output, src0: inputB, src1: lup, post: [.clip(lower: 0, upper: 1)],
-                   into: &phaseB)
-        let cat = try DNNLMemory(try memoryDesc([1, 9, h, w], dt, Plan.featureLayout), ctx)
-        keep.append(cat)
-        try concatChannelsLast("concat", [inputB, output, lup], dst: cat, into: &phaseB)
+        // Phase B, LGC: one fused pass computes L_up, the coarse enhancement E = min(x / L_up, 1)
+        // (written straight into the output buffer, where the residual is added at the end) and
+        // the input of the trainable part, (x, E, L_up): channels-last for the quality model's
+        // full-resolution convolution, space-to-depth by 4 for the real-time model, whose 4x4
+        // stride-4 convolution then is a 1x1 convolution (a plain matrix product).
+        let quarter = cfg.bodyAtQuarter
+        let trainableInput = quarter ? try memoryDesc([1, 144, h4, w4], dt, Plan.featureLayout)
+                                     : try memoryDesc([1, 9, h, w], dt, Plan.featureLayout)
+        let prepared = try DNNLMemory(trainableInput, ctx)
+        keep.append(prepared)
+        let (inB, illB, outB) = (inputB, illuminationIn, output)
+        let (fw, fh, bf16) = (Int32(w), Int32(h), Int32(dt == dnnl_bf16 ? 1 : 0))
+        let layout = Int32(quarter ? SCKD_PREPARE_SPACE_TO_DEPTH4 : SCKD_PREPARE_CONCAT)
+        phaseB.append(KernelStep(name: "prepare", layouts: "src abcd  dst \(quarter ? "space-to-depth4 " : "")acdb", rows: h4,
+                                 threads: threads) { begin, end in
+            sckd_ldfc_prepare(inB.pointer.assumingMemoryBound(to: Float.self), illB.pointer.assumingMemoryBound(to: Float.self),
+                              outB.pointer.assumingMemoryBound(to: Float.self), prepared.pointer, bf16, layout, fh, fw,
+                              Int32(begin), Int32(end))
+        })
 
         // LISC body, at 1/2 resolution behind full-resolution features (quality) or at 1/4 straight
         // from the input (real time), calibrated there by the illumination (LGC: scale, with the
         // "1 +" folded into its bias, and shift).
-        let quarter = cfg.bodyAtQuarter
         let (bw, bh) = quarter ? (w4, h4) : (w2, h2)
         let bodyDesc = try memoryDesc([1, cfg.lCh, bh, bw], dt, Plan.featureLayout)
         var f: DNNLMemory?
@@ -189,17 +205,18 @@ final class Plan {
         let lBody = try DNNLMemory(try memoryDesc([1, 3, bh, bw], dt, Plan.featureLayout), ctx)
         keep.append(lBody)
         if quarter {
-            // 4x4 stride 4 over the input zero-padded right/bottom to a multiple of 4.
-            g = try conv("l_down", src: cat, out: cfg.lCh, k: 4, stride: 4, padding: (0, 4 * h4 - h, 4 * w4 - w),
-                         post: [.relu], dstDesc: bodyDesc, into: &phaseB)
+            g = try conv("l_down", src: prepared, out: cfg.lCh, k: 1, stride: 1, post: [.relu], dstDesc: bodyDesc,
+                         weights: weights["l_down.weight"], into: &phaseB)  // (out, c, ky, kx): the layout's order
             try reorder("l_mod.input", from: illuminationIn, to: lBody, into: &phaseB)
         } else {
-            let features = try conv("f_in", src: cat, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
+            let features = try conv("f_in", src: prepared, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
                                     dstDesc: try memoryDesc([1, cfg.fCh, h, w], dt, Plan.featureLayout), into: &phaseB)
             f = features
             g = try conv("l_down", src: features, out: cfg.lCh, k: 3, stride: 2, post: [.relu], dstDesc: bodyDesc, into: &phaseB)
             try resample("resize2", factor: 2, src: illuminationIn, dst: lBody, into: &phaseB)
         }
+        // (Fusing the calibration into l_down as binary post-ops was measured: no faster for the
+        // quality model, slower for the real-time one, whose 1x1 then leaves the brgemm kernel.)
         let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]
         let n = cfg.lCh * 3
         let scale = try conv("l_mod.scale", src: lBody, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
@@ -212,24 +229,48 @@ final class Plan {
             if cfg.lDense { try resBlock("l_blocks.\(i)", g, into: &phaseB) } else { try dsBlock("l_blocks.\(i)", g, into: &phaseB) }
         }
 
-        // The residual, planar at full resolution; E + residual, clamped, lands in the output.
-        let residual = try DNNLMemory(full3, ctx)
-        keep.append(residual)
+        // The residual: E + residual, clamped, lands in the output.
         if let f {
             try subpixelUp("l_up", factor: 2, src: g, dst: f, accumulate: true, into: &phaseB)
             for i in 0..<cfg.fBlocks { try resBlock("f_blocks.\(i)", f, into: &phaseB) }
             let blocked = try conv("f_out", src: f, out: 3, k: 1, stride: 1, into: &phaseB)
+            let residual = try DNNLMemory(full3, ctx)
+            keep.append(residual)
             try reorder("f_out.planar", from: blocked, to: residual, into: &phaseB)
+            try binary("output", dnnl_binary_add, output: output, src0: residual, src1: output,
+                       post: [.clip(lower: 0, upper: 1)], into: &phaseB)
         } else {
-            // Scattered channels-last (a planar strided view is not a valid oneDNN descriptor when
-            // the height is not a multiple of 4), then made planar.
-            let scattered = try DNNLMemory(try memoryDesc([1, 3, h, w], dnnl_f32, dnnl_acdb), ctx)
-            keep.append(scattered)
-            try subpixelUp("l_out", factor: 4, src: g, dst: scattered, accumulate: false, into: &phaseB)
-            try reorder("l_out.planar", from: scattered, to: residual, into: &phaseB)
+            // The 4x4 stride-4 transposed convolution as a 1x1 convolution to 16 x 3 channels at
+            // 1/4 resolution, channel-major (c, dy, dx) so that each 4 neighbouring pixels of a row
+            // read 4 neighbouring values; always f32: it is added to the picture. Then one pass that
+            // scatters each sub-position to its pixel, adds E and clamps.
+            let (w1, b1) = subpixelWeights("l_out", factor: 4, out: 3, inC: cfg.lCh, channelMajor: true)
+            let sub = try conv("l_out", src: g, out: 48, k: 1, stride: 1,
+                               dstDesc: try memoryDesc([1, 48, h4, w4], dnnl_f32, dnnl_acdb), weights: w1, bias: b1, into: &phaseB)
+            phaseB.append(KernelStep(name: "output", layouts: "src acdb  dst abcd", rows: h4, threads: threads) { begin, end in
+                sckd_ldfc_subpixel_residual(sub.pointer.assumingMemoryBound(to: Float.self),
+                                            outB.pointer.assumingMemoryBound(to: Float.self), fh, fw, Int32(begin), Int32(end))
+                return 0
+            })
         }
-        try binary("output", dnnl_binary_add, output: output, src0: residual, src1: output,
-                   post: [.clip(lower: 0, upper: 1)], into: &phaseB)
+    }
+
+    /// A transposed convolution k = s = factor (PyTorch weights in, out, s, s) as 1x1 weights to
+    /// factor² x out channels: channel (dy * s + dx) * out + o takes weight [i, o, dy, dx], or
+    /// with `channelMajor` channel o * s² + dy * s + dx.
+    func subpixelWeights(_ name: String, factor s: Int, out: Int, inC: Int, channelMajor: Bool = false) -> ([Float], [Float]) {
+        let subs = s * s
+        let wd = weights["\(name).weight"], bias = weights["\(name).bias"]
+        var w1 = [Float](repeating: 0, count: subs * out * inC)
+        var b1 = [Float](repeating: 0, count: subs * out)
+        for sub in 0..<subs {
+            for o in 0..<out {
+                let channel = channelMajor ? o * subs + sub : sub * out + o
+                b1[channel] = bias[o]
+                for i in 0..<inC { w1[channel * inC + i] = wd[(i * out + o) * subs + sub] }
+            }
+        }
+        return (w1, b1)
     }
 
     // MARK: - Layer builders
@@ -241,7 +282,7 @@ final class Plan {
               padding: (left: Int, bottom: Int, right: Int)? = nil, post: [PostOps.Op] = [],
               postSources: [DNNLMemory] = [], dst: DNNLMemory? = nil, dstDesc: MemoryDesc? = nil,
               weights wOverride: [Float]? = nil, bias bOverride: [Float]? = nil,
-              into list: inout [DNNLPrimitive]) throws -> DNNLMemory {
+              into list: inout [any PlanStep]) throws -> DNNLMemory {
         let inC = Int(src.desc.dims.1)
         let inH = Int(src.desc.dims.2), inW = Int(src.desc.dims.3)
         // Symmetric k/2 zero padding, or 0 on the left/top and the given amounts bottom/right.
@@ -272,14 +313,14 @@ final class Plan {
     }
 
     /// relu(h + pw(relu(dw(h)))), updating `h` in place.
-    func dsBlock(_ name: String, _ h: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+    func dsBlock(_ name: String, _ h: DNNLMemory, into list: inout [any PlanStep]) throws {
         let c = Int(h.desc.dims.1)
         let t = try conv("\(name).dw", src: h, out: c, k: 3, stride: 1, groups: c, post: [.relu], dstDesc: h.desc, into: &list)
         try conv("\(name).pw", src: t, out: c, k: 1, stride: 1, post: [.sum, .relu], dst: h, into: &list)
     }
 
     /// relu(h + c2(relu(c1(h)))), updating `h` in place.
-    func resBlock(_ name: String, _ h: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+    func resBlock(_ name: String, _ h: DNNLMemory, into list: inout [any PlanStep]) throws {
         let c = Int(h.desc.dims.1)
         let t = try conv("\(name).c1", src: h, out: c, k: 3, stride: 1, post: [.relu], dstDesc: h.desc, into: &list)
         try conv("\(name).c2", src: t, out: c, k: 3, stride: 1, post: [.sum, .relu], dst: h, into: &list)
@@ -291,21 +332,12 @@ final class Plan {
     /// `dst` (adding, with a sum post-op, when `accumulate`). oneDNN's own transposed convolution
     /// ran ~40x slower here. Both are channels-last.
     func subpixelUp(_ name: String, factor s: Int, src: DNNLMemory, dst: DNNLMemory, accumulate: Bool,
-                    into list: inout [DNNLPrimitive]) throws {
+                    into list: inout [any PlanStep]) throws {
         let inC = Int(src.desc.dims.1), out = Int(dst.desc.dims.1)
         let ih = Int(src.desc.dims.2), iw = Int(src.desc.dims.3)
         let H = Int(dst.desc.dims.2), W = Int(dst.desc.dims.3)
         let subs = s * s
-        let wd = weights["\(name).weight"], bias = weights["\(name).bias"]  // (in, out, s, s)
-        // Output channel (dy * s + dx) * out + o takes transposed-conv weight [i, o, dy, dx].
-        var w1 = [Float](repeating: 0, count: subs * out * inC)
-        var b1 = [Float](repeating: 0, count: subs * out)
-        for sub in 0..<subs {
-            for o in 0..<out {
-                b1[sub * out + o] = bias[o]
-                for i in 0..<inC { w1[(sub * out + o) * inC + i] = wd[(i * out + o) * subs + sub] }
-            }
-        }
+        let (w1, b1) = subpixelWeights(name, factor: s, out: out, inC: inC)
         let u = try conv(name, src: src, out: subs * out, k: 1, stride: 1,
                          dstDesc: try memoryDesc([1, subs * out, ih, iw], dt, dnnl_acdb), weights: w1, bias: b1, into: &list)
         precondition(layoutName(dst.desc) == "acdb", "subpixelUp scatters into channels-last memory")
@@ -332,28 +364,9 @@ final class Plan {
         }
     }
 
-    /// Copies the channels of each source into consecutive channel ranges of a channels-last
-    /// destination (oneDNN's concat into that layout falls back to reference code).
-    func concatChannelsLast(_ name: String, _ sources: [DNNLMemory], dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
-        let total = Int(dst.desc.dims.1), H = Int(dst.desc.dims.2), W = Int(dst.desc.dims.3)
-        var offset = 0
-        for (k, s) in sources.enumerated() {
-            let c = Int(s.desc.dims.1)
-            var view = dnnl_memory_desc_t()
-            let dims: [dnnl_dim_t] = [1, dnnl_dim_t(c), dnnl_dim_t(H), dnnl_dim_t(W)]
-            let strides: [dnnl_dim_t] = [dnnl_dim_t(H * W * total), 1, dnnl_dim_t(W * total), dnnl_dim_t(total)]
-            try check(dnnl_memory_desc_init_by_strides(&view, 4, dims, dst.desc.data_type, strides), "view \(name)")
-            view.offset0 = dnnl_dim_t(offset)
-            let v = try DNNLMemory(view, ctx, allocate: false)
-            try v.bind(dst.pointer)
-            keep.append(v)
-            try reorder("\(name).\(k)", from: s, to: v, into: &list)
-            offset += c
-        }
-    }
 
     func binary(_ name: String, _ alg: dnnl_alg_kind_t, output: DNNLMemory, src0: DNNLMemory, src1: DNNLMemory,
-                post: [PostOps.Op], postSources: [DNNLMemory] = [], into list: inout [DNNLPrimitive]) throws {
+                post: [PostOps.Op], postSources: [DNNLMemory] = [], into list: inout [any PlanStep]) throws {
         var a = src0.desc, b = src1.desc, d = output.desc
         var desc = dnnl_binary_desc_t()
         try check(dnnl_binary_desc_init(&desc, alg, &a, &b, &d), "binary \(name)")
@@ -368,7 +381,7 @@ final class Plan {
     /// fixed, cropped to the destination: pixel p samples (p + 0.5) / factor - 0.5 whatever the
     /// frame size. oneDNN derives the scale from the sizes, so the full x`factor` result goes to a
     /// planar scratch buffer and a reorder from a cropping view writes the destination (3 planes).
-    func resample(_ name: String, factor: Int, src: DNNLMemory, dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
+    func resample(_ name: String, factor: Int, src: DNNLMemory, dst: DNNLMemory, into list: inout [any PlanStep]) throws {
         let c = Int(src.desc.dims.1), sh = Int(src.desc.dims.2), sw = Int(src.desc.dims.3)
         let dh = Int(dst.desc.dims.2), dw = Int(dst.desc.dims.3)
         let scratch = try DNNLMemory(try memoryDesc([1, c, factor * sh, factor * sw], dnnl_f32, dnnl_nchw), ctx)
@@ -392,7 +405,7 @@ final class Plan {
 
     /// A layout change; with `accumulate`, the destination is added to (sum post-op).
     func reorder(_ name: String, from: DNNLMemory, to: DNNLMemory, accumulate: Bool = false,
-                 into list: inout [DNNLPrimitive]) throws {
+                 into list: inout [any PlanStep]) throws {
         var s = from.desc, d = to.desc
         var pd: dnnl_primitive_desc_t?
         let attr = try PostOps(accumulate ? [.sum] : []).makeAttr()
@@ -403,15 +416,6 @@ final class Plan {
         list.append(prim)
     }
 
-    func concat(_ name: String, _ sources: [DNNLMemory], dst: DNNLMemory, into list: inout [DNNLPrimitive]) throws {
-        var mds = sources.map(\.desc)
-        var d = dst.desc
-        var pd: dnnl_primitive_desc_t?
-        try check(dnnl_concat_primitive_desc_create(&pd, &d, Int32(sources.count), 1, &mds, nil, ctx.engine), "concat \(name)")
-        let prim = try DNNLPrimitive(name: name, pd: pd!)
-        prim.args = sources.enumerated().map { arg(DNNL_ARG_MULTIPLE_SRC + Int32($0.offset), $0.element) } + [arg(DNNL_ARG_DST, dst)]
-        list.append(prim)
-    }
 
     // MARK: - Plumbing
 

@@ -1,0 +1,171 @@
+#include "sckd_kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Compiled for AVX-512 and AVX2 beside the baseline; the loader picks one for the CPU. */
+#if defined(__x86_64__) && defined(__clang__)
+#define SCKD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SCKD_CLONES
+#endif
+
+static inline int ceil_half(int n) { return (n + 1) / 2; }
+
+/* Round to nearest even, as oneDNN converts; branch-free so that the loops around it vectorise. */
+static inline uint16_t to_bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    uint32_t quiet_nan = (u >> 16) | 0x40u;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+}
+
+/* PyTorch's bilinear source index with align_corners=False and a fixed scale of 1/4: p samples
+ * (p + 0.5) / 4 - 0.5, clamped to >= 0; the upper neighbour is clamped to the last index. */
+static inline void source_index(int p, int n, int *i0, int *i1, float *l0, float *l1) {
+    float s = 0.25f * ((float)p + 0.5f) - 0.5f;
+    if (s < 0) s = 0;
+    int i = (int)s;
+    *i0 = i;
+    *i1 = i < n - 1 ? i + 1 : i;
+    *l1 = s - (float)i;
+    *l0 = 1.0f - *l1;
+}
+
+/* One quarter row of the illumination, interpolated horizontally to full width (3 planes). */
+SCKD_CLONES
+static void horizontal(const float *restrict illum, int h4, int w4, int q, int W, const int *restrict i0,
+                       const int *restrict i1, const float *restrict l0, const float *restrict l1, float *restrict row) {
+    for (int c = 0; c < 3; c++) {
+        const float *src = illum + ((size_t)c * h4 + q) * w4;
+        float *dst = row + (size_t)c * W;
+        for (int x = 0; x < W; x++) dst[x] = l0[x] * src[i0[x]] + l1[x] * src[i1[x]];
+    }
+}
+
+/* Vertical interpolation and E = min(x / L_up, 1), for one full row (3 planes): L_up to `lu`,
+ * E to `coarse`. */
+SCKD_CLONES
+static void row_values(const float *restrict x, const float *restrict a, const float *restrict b, float la, float lb,
+                       size_t plane, int W, float *restrict coarse, float *restrict lu) {
+    for (int c = 0; c < 3; c++) {
+        const float *xc = x + c * plane, *ac = a + (size_t)c * W, *bc = b + (size_t)c * W;
+        float *cc = coarse + c * plane, *luc = lu + (size_t)c * W;
+        for (int i = 0; i < W; i++) {
+            float l = la * ac[i] + lb * bc[i];
+            float v = xc[i] / l;
+            luc[i] = l;
+            cc[i] = v < 1.0f ? v : 1.0f;
+        }
+    }
+}
+
+/* One row of one channel into channels-last (x, E, L_up): every 9th element from `offset`. */
+SCKD_CLONES
+static void interleave9(const float *restrict src, int W, void *dst, size_t offset, int bf16) {
+    if (bf16) {
+        uint16_t *d = (uint16_t *)dst + offset;
+        for (int i = 0; i < W; i++) d[(size_t)i * 9] = to_bf16(src[i]);
+    } else {
+        float *d = (float *)dst + offset;
+        for (int i = 0; i < W; i++) d[(size_t)i * 9] = src[i];
+    }
+}
+
+/* One row of one channel into the space-to-depth layout: groups of 4 pixels, `group` elements
+ * apart, starting at `offset`; the pixels past W in the last group are zero. */
+SCKD_CLONES
+static void space_to_depth4(const float *restrict src, int W, void *dst, size_t offset, size_t group, int bf16) {
+    int full = W / 4, rest = W % 4;
+    if (bf16) {
+        uint16_t *d = (uint16_t *)dst + offset;
+        for (int q = 0; q < full; q++)
+            for (int k = 0; k < 4; k++) d[(size_t)q * group + k] = to_bf16(src[4 * q + k]);
+        if (rest)
+            for (int k = 0; k < 4; k++) d[(size_t)full * group + k] = k < rest ? to_bf16(src[4 * full + k]) : 0;
+    } else {
+        float *d = (float *)dst + offset;
+        for (int q = 0; q < full; q++)
+            for (int k = 0; k < 4; k++) d[(size_t)q * group + k] = src[4 * q + k];
+        if (rest)
+            for (int k = 0; k < 4; k++) d[(size_t)full * group + k] = k < rest ? src[4 * full + k] : 0.0f;
+    }
+}
+
+int sckd_ldfc_prepare(const float *x, const float *illum, float *coarse, void *dst, int dst_bf16, int layout,
+                      int H, int W, int q_begin, int q_end) {
+    const int h4 = ceil_half(ceil_half(H)), w4 = ceil_half(ceil_half(W));
+    const size_t plane = (size_t)H * W;
+    int *i0 = malloc(sizeof(int) * 2 * (size_t)W);
+    float *buf = malloc(sizeof(float) * ((size_t)2 * W + (size_t)3 * 3 * W + (size_t)3 * W));
+    if (!i0 || !buf) {
+        free(i0);
+        free(buf);
+        return -1;
+    }
+    int *i1 = i0 + W;
+    float *l0 = buf, *l1 = buf + W;
+    float *ring = buf + 2 * (size_t)W;   /* 3 horizontally interpolated quarter rows, slot q mod 3 */
+    float *lu = ring + 9 * (size_t)W;
+    for (int i = 0; i < W; i++) source_index(i, w4, &i0[i], &i1[i], &l0[i], &l1[i]);
+    int held[3] = {-1, -1, -1};          /* which quarter row each ring slot holds */
+
+    for (int y = 4 * q_begin; y < 4 * q_end; y++) {
+        const int qy = y >> 2, ry = y & 3;
+        if (y >= H) {
+            if (layout == SCKD_PREPARE_SPACE_TO_DEPTH4) {
+                size_t size = dst_bf16 ? 2 : 4;
+                for (int qx = 0; qx < w4; qx++)
+                    for (int c = 0; c < 9; c++)
+                        memset((char *)dst + (((size_t)qy * w4 + qx) * 144 + (size_t)c * 16 + (size_t)ry * 4) * size, 0, 4 * size);
+            }
+            continue;
+        }
+        int a, b;
+        float la, lb;
+        source_index(y, h4, &a, &b, &la, &lb);
+        for (int q = a; q <= b; q++) {
+            if (held[q % 3] == q) continue;
+            horizontal(illum, h4, w4, q, W, i0, i1, l0, l1, ring + (size_t)(q % 3) * 3 * W);
+            held[q % 3] = q;
+        }
+        float *e = coarse + (size_t)y * W;
+        row_values(x + (size_t)y * W, ring + (size_t)(a % 3) * 3 * W, ring + (size_t)(b % 3) * 3 * W, la, lb, plane, W, e, lu);
+        const float *rows[9] = {x + (size_t)y * W, x + plane + (size_t)y * W, x + 2 * plane + (size_t)y * W,
+                                e, e + plane, e + 2 * plane, lu, lu + W, lu + 2 * (size_t)W};
+        for (int c = 0; c < 9; c++) {
+            if (layout == SCKD_PREPARE_CONCAT)
+                interleave9(rows[c], W, dst, (size_t)y * W * 9 + c, dst_bf16);
+            else
+                space_to_depth4(rows[c], W, dst, (size_t)qy * w4 * 144 + (size_t)c * 16 + (size_t)ry * 4, 144, dst_bf16);
+        }
+    }
+    free(i0);
+    free(buf);
+    return 0;
+}
+
+SCKD_CLONES
+void sckd_ldfc_subpixel_residual(const float *sub, float *out, int H, int W, int q_begin, int q_end) {
+    const int w4 = ceil_half(ceil_half(W));
+    const size_t plane = (size_t)H * W;
+    const int y_end = 4 * q_end < H ? 4 * q_end : H;
+    for (int y = 4 * q_begin; y < y_end; y++) {
+        const float *s = sub + (size_t)(y >> 2) * w4 * 48 + (size_t)(y & 3) * 4;
+        for (int c = 0; c < 3; c++) {
+            float *o = out + c * plane + (size_t)y * W;
+            const float *sc = s + c * 16;
+            for (int q = 0; q < w4; q++) {
+                int n = W - 4 * q < 4 ? W - 4 * q : 4;
+                float *oq = o + 4 * q;
+                const float *sq = sc + (size_t)q * 48;
+                for (int k = 0; k < n; k++) {
+                    float v = oq[k] + sq[k];
+                    v = v > 0.0f ? v : 0.0f;
+                    oq[k] = v < 1.0f ? v : 1.0f;
+                }
+            }
+        }
+    }
+}
