@@ -20,13 +20,13 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
         .target(name: "CSCKDSystem"),
-        // Fused elementwise passes of LDFC-Net at full resolution (memory-bound glue between convolutions).
+        // Hot loops that are not convolutions (fused full-resolution passes, YUV <-> float), vectorised C.
         .target(name: "CSCKDKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Frames and the enhancer interface: shared by media, models and the pipeline.
-        .target(name: "SCKDCore"),
+        .target(name: "SCKDCore", dependencies: ["CSCKDKernels"]),
         // FFmpeg demux/decode/convert/encode/mux. Knows nothing of networks.
-        .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDSystem", "SCKDCore"]),
+        .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDKernels", "CSCKDSystem", "SCKDCore"]),
         // LDFC-Net on oneDNN: safetensors weights, the graph, phases A and B. Knows nothing of video.
         .target(name: "SCKDModel", dependencies: ["CDNNL", "CSCKDKernels", "SCKDCore"]),
         // PSNR / SSIM as the reference tool computes them.

@@ -1,4 +1,5 @@
 import CFFmpeg
+import CSCKDKernels
 import SCKDCore
 
 /// Decoded pictures (any pixel format FFmpeg decodes) to planar float RGB in [0, 1], through
@@ -102,38 +103,13 @@ extension PictureToRGB {
         let cScale: Float = full ? 1 / 255 : 1 / 224
         let crR = 2 * (1 - kr) * cScale, cbB = 2 * (1 - kb) * cScale
         let crG = 2 * kr * (1 - kr) / kg * cScale, cbG = 2 * kb * (1 - kb) / kg * cScale
-        let ys = Int(f.pointee.linesize.0), us = Int(f.pointee.linesize.1), vs = Int(f.pointee.linesize.2)
-        let image = PlanarImage(width: width, height: height, channels: 3)
-        let r = image.plane(0), g = image.plane(1), b = image.plane(2)
+        let image = PlanarImage(uninitializedWidth: width, height: height, channels: 3)
         // Not clamped: YUV outside the RGB gamut (saturated edges after chroma subsampling)
         // survives a round trip; every enhancer clamps its own output.
-        let cw = (width + (1 << sx) - 1) >> sx
-        var dr = [Float](repeating: 0, count: cw), dg = dr, db = dr  // chroma terms of one row
-        for y in 0..<height {
-            let yr = yp + y * ys, ur = up + (y >> sy) * us, vr = vp + (y >> sy) * vs
-            if y == 0 || (y & ((1 << sy) - 1)) == 0 {
-                for cx in 0..<cw {
-                    let cb = Float(ur[cx]) - 128, cr = Float(vr[cx]) - 128
-                    dr[cx] = crR * cr
-                    dg[cx] = -crG * cr - cbG * cb
-                    db[cx] = cbB * cb
-                }
-            }
-            let ro = r + y * width, go = g + y * width, bo = b + y * width
-            dr.withUnsafeBufferPointer { dr in
-                dg.withUnsafeBufferPointer { dg in
-                    db.withUnsafeBufferPointer { db in
-                        for x in 0..<width {
-                            let l = (Float(yr[x]) - yOffset) * yScale
-                            let c = x >> sx
-                            ro[x] = l + dr[c]
-                            go[x] = l + dg[c]
-                            bo[x] = l + db[c]
-                        }
-                    }
-                }
-            }
-        }
+        let status = sckd_yuv8_to_rgbf(yp, f.pointee.linesize.0, up, f.pointee.linesize.1, vp, f.pointee.linesize.2,
+                                       Int32(sx), Int32(sy), Int32(width), Int32(height), yOffset, yScale, crR, crG, cbG, cbB,
+                                       image.plane(0), image.plane(1), image.plane(2))
+        precondition(status == 0, "out of memory converting a \(width)x\(height) picture")
         return image
     }
 }
@@ -217,34 +193,10 @@ extension RGBToPicture {
         let kg = 1 - kr - kb
         let full = tags.range == AVCOL_RANGE_JPEG
         let yScale: Float = full ? 255 : 219, yOffset: Float = full ? 0 : 16, cScale: Float = full ? 255 : 224
-        let ys = Int(f.pointee.linesize.0), us = Int(f.pointee.linesize.1), vs = Int(f.pointee.linesize.2)
-        let r = image.plane(0), g = image.plane(1), b = image.plane(2)
-        @inline(__always) func byte(_ v: Float) -> UInt8 { UInt8(min(255, max(0, v + 0.5))) }
-        for y in 0..<height {
-            let row = yp + y * ys, rr = r + y * width, gr = g + y * width, br = b + y * width
-            for x in 0..<width {
-                let v = yOffset + 0.5 + yScale * (kr * rr[x] + kg * gr[x] + kb * br[x])
-                row[x] = UInt8(truncatingIfNeeded: Int32(min(255, max(0, v))))
-            }
-        }
-        let cw = (width + (1 << sx) - 1) >> sx, ch = (height + (1 << sy) - 1) >> sy
         let cbScale = cScale / (2 * (1 - kb)), crScale = cScale / (2 * (1 - kr))
-        for cy in 0..<ch {
-            let urow = up + cy * us, vrow = vp + cy * vs
-            // The rows (one or two) and, per chroma sample, the columns (one or two) it covers.
-            let y0 = cy << sy, y1 = min(y0 + (1 << sy) - 1, height - 1)
-            let r0 = r + y0 * width, g0 = g + y0 * width, b0 = b + y0 * width
-            let r1 = r + y1 * width, g1 = g + y1 * width, b1 = b + y1 * width
-            for cx in 0..<cw {
-                let x0 = cx << sx, x1 = min(x0 + (1 << sx) - 1, width - 1)
-                let sr = 0.25 * (r0[x0] + r0[x1] + r1[x0] + r1[x1])
-                let sg = 0.25 * (g0[x0] + g0[x1] + g1[x0] + g1[x1])
-                let sb = 0.25 * (b0[x0] + b0[x1] + b1[x0] + b1[x1])
-                let l = kr * sr + kg * sg + kb * sb
-                urow[cx] = byte(128 + cbScale * (sb - l))
-                vrow[cx] = byte(128 + crScale * (sr - l))
-            }
-        }
+        sckd_rgbf_to_yuv8(image.plane(0), image.plane(1), image.plane(2), Int32(width), Int32(height), Int32(sx), Int32(sy),
+                          kr, kg, kb, yOffset, yScale, cbScale, crScale, yp, f.pointee.linesize.0, up, f.pointee.linesize.1,
+                          vp, f.pointee.linesize.2)
         return true
     }
 }

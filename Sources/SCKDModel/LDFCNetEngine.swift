@@ -48,7 +48,7 @@ public final class LDFCNetEngine: FrameEnhancer {
         precondition(image.channels == 3)
         let plan = try self.plan(width: image.width, height: image.height)
         omp_set_num_threads(Int32(threads))
-        let L = PlanarImage(width: plan.w4, height: plan.h4, channels: 3)
+        let L = PlanarImage(uninitializedWidth: plan.w4, height: plan.h4, channels: 3)  // every sample written
         try plan.inputA.bind(image.data)
         try plan.illuminationOut.bind(L.data)
         for p in plan.phaseA { try p.execute(ctx) }
@@ -62,7 +62,7 @@ public final class LDFCNetEngine: FrameEnhancer {
         precondition(illumination.width == plan.w4 && illumination.height == plan.h4 && illumination.channels == 3,
                      "illumination \(illumination.width)x\(illumination.height) does not fit a \(image.width)x\(image.height) frame")
         omp_set_num_threads(Int32(threads))
-        let out = PlanarImage(width: image.width, height: image.height, channels: 3)
+        let out = PlanarImage(uninitializedWidth: image.width, height: image.height, channels: 3)  // every sample written
         try plan.inputB.bind(image.data)
         try plan.illuminationIn.bind(illumination.data)
         try plan.output.bind(out.data)

@@ -13,7 +13,9 @@ public enum OverflowPolicy: Sendable {
 public final class BoundedQueue<Element>: @unchecked Sendable {
     public let capacity: Int
     public let policy: OverflowPolicy
-    private var items: [Element] = []
+    /// Slots before `head` are popped and hold nil: a popped frame must not stay referenced here
+    /// until the next compaction (that kept 60-odd 11 MB frames alive per queue).
+    private var items: [Element?] = []
     private var head = 0
     private var closed = false
     private let condition = NSCondition()
@@ -40,7 +42,8 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         defer { condition.unlock() }
         while !closed && count >= capacity {
             if policy == .dropOldest {
-                let old = items[head]
+                let old = items[head]!
+                items[head] = nil
                 head += 1
                 dropped += 1
                 onDrop?(old)
@@ -69,7 +72,8 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         defer { condition.unlock() }
         while count == 0 && !closed { condition.wait() }
         guard count > 0 else { return nil }
-        let item = items[head]
+        let item = items[head]!
+        items[head] = nil
         head += 1
         if head > 64 && head * 2 > items.count {  // compact now and then
             items.removeFirst(head)

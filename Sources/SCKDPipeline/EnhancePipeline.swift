@@ -53,8 +53,16 @@ public struct PipelineStats: Sendable {
     public var stageSamples: [String: [Double]] = [:]
     public var queuePeaks: [String: Int] = [:]
     public var queueMeans: [String: Double] = [:]
+    /// Most frames held at once by each pool and the reordering after it.
+    public var framesInFlightPeaks: [String: Int] = [:]
     public var sceneCuts = 0
     public var exposureSteps = 0
+    /// CPU time of the whole process during the run (every thread: the stages, and the decoder's,
+    /// encoder's and OpenMP's own threads), in milliseconds. Divided by the frames, it bounds the
+    /// frame rate: at most cores x 1000 / (cpu per frame) fps.
+    public var processCPUMilliseconds = 0.0
+
+    public var cpuPerFrame: Double { frames > 0 ? processCPUMilliseconds / Double(frames) : 0 }
 
     public func perFrame(_ stage: String) -> Double { frames > 0 ? (stageMilliseconds[stage] ?? 0) / Double(frames) : 0 }
 
@@ -104,9 +112,14 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         let toAnalyse = BoundedQueue<(Picture, Int64)>(capacity: c.queueCapacity, policy: c.policy)
         let toSmooth = BoundedQueue<(Int, Analysed)>(capacity: c.queueCapacity + c.workers)
         let toEnhance = BoundedQueue<Smoothed>(capacity: c.queueCapacity)
-        let toSink = BoundedQueue<SinkItem>(capacity: 1 << 16)  // passthrough packets are small; frames are bounded upstream
-        let queues: [@Sendable () -> Void] = [{ toAnalyse.cancel() }, { toSmooth.cancel() }, { toEnhance.cancel() }, { toSink.cancel() }]
+        let toSink = BoundedQueue<SinkItem>(capacity: 1 << 16)  // passthrough packets are small; frames are bounded by `enhancing`
+        // Frames between each pool and the ordered stage after it (the smoother, the sink).
+        let analysing = ReorderWindow(size: c.queueCapacity + c.workers)
+        let enhancing = ReorderWindow(size: c.queueCapacity + c.workers)
+        let queues: [@Sendable () -> Void] = [{ toAnalyse.cancel() }, { toSmooth.cancel() }, { toEnhance.cancel() }, { toSink.cancel() },
+                                              { analysing.cancel() }, { enhancing.cancel() }]
         let group = DispatchGroup()
+        let cpuAtStart = processCPUNanoseconds()
 
         @Sendable func fail(_ error: Error) {
             lock.lock()
@@ -115,10 +128,12 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
             for cancel in queues { cancel() }
         }
         func failed() -> Bool { lock.lock(); defer { lock.unlock() }; return firstError != nil }
+        // Stage times are the calling thread's CPU time: on a machine with fewer cores than
+        // threads, wall time would also count the waits for a core.
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = threadCPUNanoseconds()
             let r = try body()
-            let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            let ms = Double(threadCPUNanoseconds() - t0) / 1e6
             lock.lock(); stageTime[stage, default: 0] += ms; stageSamples[stage, default: []].append(ms); lock.unlock()
             return r
         }
@@ -150,7 +165,8 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
             spawn("sckd-phase-a-\(i)") { [makeWorker, c] in
                 defer { analysers.leave() }
                 let worker = try makeWorker()
-                while let (n, (picture, pts)) = toAnalyse.popNumbered() {
+                while analysing.enter() {
+                    guard let (n, (picture, pts)) = toAnalyse.popNumbered() else { analysing.leave(); break }
                     let image = try timed("convert in", { try worker.toImage(picture) })
                     let L = try timed("phase A", { try worker.enhancer.estimateIllumination(image) })
                     let inputMean = c.smoothing > 0 ? image.mean() : 0
@@ -168,6 +184,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
             while let (n, item) = toSmooth.pop() {
                 pending[n] = item
                 while let a = pending.removeValue(forKey: next) {
+                    analysing.leave()
                     let L = timed("smoothing", { smoother.smooth(a.illumination, inputMean: a.inputMean) })
                     if !toEnhance.push((next, a.image, L, a.pts)) { return }
                     next += 1
@@ -182,7 +199,8 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
             spawn("sckd-phase-b-\(i)") { [makeWorker] in
                 defer { enhancers.leave() }
                 let worker = try makeWorker()
-                while let item = toEnhance.pop() {
+                while enhancing.enter() {
+                    guard let item = toEnhance.pop() else { enhancing.leave(); break }
                     let out = try timed("phase B", { try worker.enhancer.enhance(item.image, illumination: item.illumination) })
                     let encoded = try timed("convert out", { try worker.encode(item.image, out) })
                     if !toSink.push(.frame(item.sequence, encoded, item.pts)) { return }
@@ -202,6 +220,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                 case let .frame(n, e, pts):
                     pending[n] = (e, pts)
                     while let (e, pts) = pending.removeValue(forKey: next) {
+                        enhancing.leave()
                         try timed("sink", { try writeFrame(e, pts) })
                         next += 1
                         onFrame?(next)
@@ -220,9 +239,11 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         stats.stageMilliseconds = stageTime
         stats.stageSamples = stageSamples
         stats.queuePeaks = ["analyse": toAnalyse.peak, "smooth": toSmooth.peak, "enhance": toEnhance.peak]
+        stats.framesInFlightPeaks = ["analysing": analysing.peak, "enhancing": enhancing.peak]
         stats.queueMeans = ["analyse": toAnalyse.meanOccupancy, "smooth": toSmooth.meanOccupancy, "enhance": toEnhance.meanOccupancy]
         stats.sceneCuts = sceneCuts
         stats.exposureSteps = exposureSteps
+        stats.processCPUMilliseconds = Double(processCPUNanoseconds() - cpuAtStart) / 1e6
         lock.unlock()
         if let error { throw PipelineFailure(underlying: error, stats: stats) }
         return stats
@@ -240,12 +261,13 @@ extension PipelineStats {
     /// A few lines for `--stats`.
     public var summary: String {
         let stages = ["source", "convert in", "phase A", "smoothing", "phase B", "convert out", "sink"]
-        var s = "per frame (ms of thread time):"
+        var s = "per frame (ms of thread CPU time):"
         for st in stages { s += String(format: " %@ %.2f", st as NSString, perFrame(st)) }
         s += "\nqueues (peak / mean at push):"
         for q in ["analyse", "smooth", "enhance"] {
             s += String(format: " %@ %d / %.1f", q as NSString, queuePeaks[q] ?? 0, queueMeans[q] ?? 0)
         }
+        s += String(format: "\nprocess CPU per frame (all threads): %.1f ms", cpuPerFrame)
         s += "\nframes \(frames), dropped \(dropped), scene cuts \(sceneCuts), exposure steps \(exposureSteps)"
         return s
     }
@@ -266,4 +288,18 @@ public struct ThreadPlan: Sendable {
         self.workers = w
         threadsPerWorker = max(1, networkThreads ?? total / w)
     }
+}
+
+/// CPU time of the calling thread.
+func threadCPUNanoseconds() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+}
+
+/// CPU time of the whole process (all threads).
+func processCPUNanoseconds() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
 }

@@ -78,7 +78,7 @@ struct BenchCommand: ParsableCommand {
             ceilings[precision.rawValue] = try ConvolutionCeiling.measure(threads: threads, precision: precision)
         }
         print("convolution ceiling, \(threads) threads: " + ceilings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) GFLOP/s" }.joined(separator: ", "))
-        print("configuration                       net ms (p95)     % ceil   e2e fps  " + Self.stages.map { $0.padding(toLength: 11, withPad: " ", startingAt: 0) }.joined(separator: " "))
+        print("configuration                       net ms (p95)     % ceil   e2e fps cpu ms  " + Self.stages.map { $0.padding(toLength: 11, withPad: " ", startingAt: 0) }.joined(separator: " "))
         for (label, path, w, h) in clips {
             for model in models {
                 for precision in (model == "classic" ? [Precision.fp32] : precisions) {
@@ -104,8 +104,9 @@ struct BenchCommand: ParsableCommand {
                     if !networkOnly, let path {
                         let (fps, stats) = try pipeline(path: path, model: model, precision: precision, out: "\(tmp)/out.mp4")
                         row["e2e_fps"] = fps
+                        row["cpu_ms_per_frame"] = stats.cpuPerFrame
                         var stageRows: [String: Any] = [:]
-                        line += String(format: "  %8.1f ", fps)
+                        line += String(format: "  %8.1f %7.1f ", fps, stats.cpuPerFrame)
                         for st in Self.stages {
                             let med = stats.quantile(st, 0.5), p95 = stats.quantile(st, 0.95)
                             stageRows[st] = ["median_ms": med, "p95_ms": p95, "mean_ms": stats.perFrame(st)]
@@ -118,7 +119,7 @@ struct BenchCommand: ParsableCommand {
                 }
             }
         }
-        if !networkOnly { print("(stage columns: median/p95 ms per frame)") }
+        if !networkOnly { print("(cpu ms: process CPU time per frame, all threads; stage columns: median/p95 ms of the stage thread's CPU time per frame)") }
         let doc: [String: Any] = ["threads": threads, "cores": ProcessInfo.processInfo.activeProcessorCount,
                                   "ceiling_gflops": ceilings, "runs": runs, "frames": frames, "results": results]
         if let json {

@@ -76,6 +76,40 @@ final class EnhancePipelineTests: XCTestCase {
         XCTAssertLessThanOrEqual(stats.queuePeaks["smooth"]!, 3 + 2)
     }
 
+    func testAStalledWorkerDoesNotLetTheOthersRunAhead() throws {
+        // Frame 0 takes 300 ms in phase A while the other worker is fast: the smoother must wait
+        // for frame 0, and the frames it holds meanwhile are bounded by the reorder window, not by
+        // the stream length.
+        final class StallFirst: FrameEnhancer {
+            let name = "stall-first"
+            func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
+                if image[0, 0, 0] == 0 { Thread.sleep(forTimeInterval: 0.3) }
+                return PlanarImage(width: 2, height: 2, channels: 1, filledWith: 0.5)
+            }
+            func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage { image }
+        }
+        let lock = NSLock()
+        var converted = 0, written = 0, mostInFlight = 0
+        var n = 0
+        let p = EnhancePipeline<Int, PlanarImage, String>(
+            configuration: PipelineConfiguration(workers: 2, queueCapacity: 3, smoothing: 0), source: {
+                guard n < 200 else { return nil }
+                defer { n += 1 }
+                return .picture(n, pts: Int64(n))
+            }, makeWorker: {
+                PipelineWorker(toImage: { i in
+                    lock.lock(); converted += 1; mostInFlight = max(mostInFlight, converted - written); lock.unlock()
+                    return frame(i)
+                }, enhancer: StallFirst(), encode: { $1 })
+            })
+        let stats = try p.run(writeFrame: { _, _ in lock.lock(); written += 1; lock.unlock() }, writePassthrough: { _ in })
+        XCTAssertEqual(stats.frames, 200)
+        XCTAssertLessThanOrEqual(stats.framesInFlightPeaks["analysing"]!, 3 + 2)
+        XCTAssertLessThanOrEqual(stats.framesInFlightPeaks["enhancing"]!, 3 + 2)
+        // analysing window + the smoother's output queue + the smoother + enhancing window
+        XCTAssertLessThanOrEqual(mostInFlight, 5 + 3 + 1 + 5)
+    }
+
     func testLivePolicyDropsOldestAndCounts() throws {
         // The network is slower than the source: a live pipeline drops instead of falling behind.
         let p = makePipeline(frames: 200, configuration: PipelineConfiguration(workers: 1, queueCapacity: 2, policy: .dropOldest, smoothing: 0),

@@ -14,3 +14,4 @@ w_bright = 0.5
 w_colour = 0.5
 w_texture = 0.5
 w_output = 0.5
+teacher_calibration = True  # per-image exposure gain on the teacher's outputs (train.py calibrate_teacher)

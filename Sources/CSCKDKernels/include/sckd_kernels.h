@@ -1,7 +1,10 @@
 #ifndef SCKD_KERNELS_H
 #define SCKD_KERNELS_H
 
-/* Fused full-resolution passes of LDFC-Net's phase B. Everything at full resolution in this
+/* The hot loops that are not convolutions, in C so that they are compiled for the CPU's vector
+ * units (each is built for AVX-512, AVX2 and the baseline; the loader picks one).
+ *
+ * Fused full-resolution passes of LDFC-Net's phase B. Everything at full resolution in this
  * network is elementwise on 3 planes; run as separate oneDNN primitives (resample, crop, divide,
  * three concatenation reorders, sub-pixel scatter, planar reorder, add) those passes are limited by
  * memory traffic, not arithmetic. Each function here is one pass over a band of rows, so a caller
@@ -39,6 +42,25 @@ int sckd_ldfc_prepare(const float *x, const float *illum, float *coarse, void *d
  * sub-pixel 1x1 convolution at quarter resolution, channels-last [h4][w4][48] with channel
  * c * 16 + dy * 4 + dx for full pixel (4 qy + dy, 4 qx + dx). */
 void sckd_ldfc_subpixel_residual(const float *sub, float *out, int H, int W, int q_begin, int q_end);
+
+/* 8-bit planar YUV (chroma subsampled by 1 << sx horizontally, 1 << sy vertically, point-sampled
+ * from the co-sited sample) to planar float RGB, not clamped:
+ *   l = (Y - y_offset) * y_scale, R = l + cr_r (V - 128), G = l - cr_g (V - 128) - cb_g (U - 128),
+ *   B = l + cb_b (U - 128).
+ * Returns 0, or -1 when out of memory. */
+int sckd_yuv8_to_rgbf(const uint8_t *y, int y_stride, const uint8_t *u, int u_stride, const uint8_t *v, int v_stride,
+                      int sx, int sy, int width, int height, float y_offset, float y_scale, float cr_r, float cr_g,
+                      float cb_g, float cb_b, float *r, float *g, float *b);
+
+/* The inverse: luma Y = trunc(clamp(y_offset + 0.5 + y_scale (kr R + kg G + kb B), 0, 255)); chroma
+ * from the mean of the RGB block each sample covers, U = trunc(clamp(128 + cb_scale (B - l) + 0.5,
+ * 0, 255)), V likewise with cr_scale (R - l), l the block's luma. */
+void sckd_rgbf_to_yuv8(const float *r, const float *g, const float *b, int width, int height, int sx, int sy,
+                       float kr, float kg, float kb, float y_offset, float y_scale, float cb_scale, float cr_scale,
+                       uint8_t *y, int y_stride, uint8_t *u, int u_stride, uint8_t *v, int v_stride);
+
+/* The sum of n floats (blocks summed in float, the blocks' sums in double). */
+double sckd_sum_f32(const float *x, size_t n);
 
 #ifdef __cplusplus
 }
