@@ -47,6 +47,7 @@ let package = Package(
 
         // Helpers shared by the test targets: run processes, make media with the ffmpeg CLI.
         .target(name: "SCKDTestSupport", path: "Tests/SCKDTestSupport"),
+        .testTarget(name: "SCKDCoreTests", dependencies: ["SCKDCore"]),
         .testTarget(name: "SCKDMetricsTests", dependencies: ["SCKDMetrics"]),
         .testTarget(name: "SCKDCaptureTests", dependencies: ["SCKDCapture"]),
         .testTarget(name: "SCKDPipelineTests", dependencies: ["SCKDPipeline", "SCKDCore"]),

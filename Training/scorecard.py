@@ -1,0 +1,58 @@
+"""The model card's results table: every network on the validation split, scored as
+../shared/tools/iqa.py scores (PSNR, SSIM, GT-mean PSNR), with parameters, MACs and training steps.
+
+    python scorecard.py [--threads N]      (prints a Markdown table)
+"""
+import argparse
+import sys
+
+import numpy as np
+import torch
+
+import data
+import iqa
+from evaluate import score_model
+from model import count_macs, count_params
+from train import CHECKPOINTS, build
+
+ROWS = [  # (label, network, checkpoint)
+    ("teacher", "teacher", "teacher"),
+    ("ldfc-net, distilled (shipped)", "ldfc-net", "distill-ldfc-net"),
+    ("ldfc-net, no teacher (ablation)", "ldfc-net", "student-ldfc-net"),
+    ("ldfc-net-rt, distilled (shipped)", "ldfc-net-rt", "distill-ldfc-net-rt"),
+    ("ldfc-net-rt, no teacher (ablation)", "ldfc-net-rt", "student-ldfc-net-rt"),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int)
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    _, val_names = data.split_names()
+    pairs = list(zip(val_names, data.load_pairs(val_names)))
+    inputs = [(n, iqa.psnr(low.permute(1, 2, 0).numpy().astype(np.float64), high.permute(1, 2, 0).numpy().astype(np.float64)),
+               iqa.ssim(low.permute(1, 2, 0).numpy().astype(np.float64), high.permute(1, 2, 0).numpy().astype(np.float64)))
+              for n, (low, high) in pairs]
+    print(f"Validation split: {len(pairs)} pairs (Training/val_split.txt), never trained on.\n")
+    print("| network | steps | params | GMACs at 256x256 | PSNR | SSIM | GT-mean PSNR |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| input (no enhancement) | | | | {np.mean([r[1] for r in inputs]):.2f} | {np.mean([r[2] for r in inputs]):.3f} | |")
+    for label, net, ckpt in ROWS:
+        path = CHECKPOINTS / f"{ckpt}.pt"
+        if not path.exists():
+            print(f"| {label} | (no checkpoint {ckpt}.pt) | | | | | |")
+            continue
+        m = build(net)
+        c = torch.load(path, map_location="cpu", weights_only=True)
+        m.load_state_dict({k: v.float() for k, v in c["model"].items()})
+        m.eval()
+        rows = score_model(m, pairs)
+        P, S, G = (float(np.mean([r[i] for r in rows])) for i in (1, 2, 3))
+        print(f"| {label} | {c['step']} | {count_params(m):,} | {count_macs(m) / 1e9:.3f} | {P:.2f} | {S:.3f} | {G:.2f} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
