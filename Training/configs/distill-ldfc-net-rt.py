@@ -3,7 +3,7 @@
 mode = "distill"
 model = "ldfc-net-rt"
 teacher = "teacher"
-steps = 14000
+steps = 10000
 batch = 8
 patch = 128
 lr = 1e-3

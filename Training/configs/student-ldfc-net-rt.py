@@ -2,7 +2,7 @@
 # thread each; ldfc-net ~0.45 s/step, ldfc-net-rt ~0.12 s/step): the cosine schedule ends within it.
 mode = "student"
 model = "ldfc-net-rt"
-steps = 14000
+steps = 10000
 batch = 8
 patch = 128
 lr = 1e-3
