@@ -63,10 +63,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--random", action="store_true", help="export the seeded initialisation, not checkpoints")
     ap.add_argument("--out", default=str(WEIGHTS))
+    ap.add_argument("--checkpoint", action="append", default=[], metavar="NET=CHECKPOINT",
+                    help="export checkpoints/CHECKPOINT.pt as NET (default: the distilled run, distill-NET)")
+    ap.add_argument("--only", action="append", choices=list(CHECKPOINT_FOR), help="export only this student (repeatable)")
     args = ap.parse_args()
+    for spec in args.checkpoint:
+        net, _, ckpt = spec.partition("=")
+        if net not in CHECKPOINT_FOR or not ckpt:
+            sys.exit(f"export.py: --checkpoint wants NET=CHECKPOINT with NET one of {', '.join(CHECKPOINT_FOR)}")
+        CHECKPOINT_FOR[net] = ckpt
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name in CONFIGS:
+        if args.only and name not in args.only:
+            continue
         torch.manual_seed(0)
         m = build_student(name).eval()
         extra = {"trained_steps": "0"}
@@ -85,7 +95,7 @@ def main():
         save_file(golden(m), str(out / f"golden-{name}.safetensors"), metadata={"model": name})
         print(f"{name}: {out / f'{name}.safetensors'}", file=sys.stderr)
     t = RetinexTeacher()
-    if not args.random and load_compact(t, "teacher"):
+    if not args.random and not args.only and load_compact(t, "teacher"):
         save_file({k: v.half().contiguous() for k, v in t.state_dict().items()}, str(out / "teacher.safetensors"),
                   metadata={"arch": "sckd-retinex-teacher", "arch_version": "1", "dtype": "float16"})
 

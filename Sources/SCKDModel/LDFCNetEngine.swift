@@ -223,8 +223,8 @@ final class Plan {
                              weights: Array(mod[0..<n]), bias: modBias[0..<cfg.lCh].map { $0 + 1 }, into: &phaseB)
         let shift = try conv("l_mod.shift", src: lBody, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
                              weights: Array(mod[n..<(2 * n)]), bias: Array(modBias[cfg.lCh...]), into: &phaseB)
-        try binary("calibrate", dnnl_binary_mul, output: g, src0: g, src1: scale, post: [], into: &phaseB)
-        try binary("calibrate.shift", dnnl_binary_add, output: g, src0: g, src1: shift, post: [], into: &phaseB)
+        try binary("calibrate", dnnl_binary_mul, output: g, src0: g, src1: scale, post: [.binaryAdd(shift.desc)],
+                   postSources: [shift], into: &phaseB)
         for i in 0..<cfg.lBlocks {
             if cfg.lDense { try resBlock("l_blocks.\(i)", g, into: &phaseB) } else { try dsBlock("l_blocks.\(i)", g, into: &phaseB) }
         }
