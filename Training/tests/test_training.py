@@ -67,3 +67,19 @@ def test_self_calibration_is_zero_for_an_exposure_equivariant_estimator():
     phase_a = lambda x: x.clamp(0.01, 1.0)
     x = torch.rand(4, 3, 16, 16) * 0.45 + 0.05  # away from the clamp at EPS
     assert float(losses.self_calibration(phase_a, x, phase_a(x))) < 1e-6
+
+
+def test_teacher_calibration_matches_ground_truth_exposure_and_keeps_retinex():
+    from train import calibrate_teacher
+    g = torch.Generator().manual_seed(3)
+    high = torch.rand(3, 32, 32, generator=g) * 0.5 + 0.25
+    low = high * 0.08
+    ty = (high * 0.6).clamp(0, 1)             # a teacher that is right but 40 % too dark
+    tL = (low / ty.clamp(min=1e-3)).clamp(0.01, 1)
+    stack = torch.cat([low, high, tL, ty]).half()
+    out = calibrate_teacher([stack])[0].float()
+    y2, L2 = out[9:12], out[6:9]
+    assert torch.equal(out[:6], stack[:6].float()), "inputs and ground truth untouched"
+    assert abs(float(y2.mean() - high.mean())) < 0.01
+    assert torch.allclose(y2, high, atol=0.01), "a pure exposure error is removed"
+    assert torch.allclose(low / L2, y2, atol=0.02), "y' = x / L' still holds"
