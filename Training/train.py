@@ -31,7 +31,7 @@ RUNS = HERE / "runs"
 CHECKPOINTS = HERE / "checkpoints"
 
 DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5, w_prior=0.1, w_selfcal=0.05,
-                w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None, teacher_calibration=False,
+                w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None, teacher_calibration=False, init_from=None,
                 eval_every=500, ckpt_every=250, seed=1)
 
 
@@ -203,6 +203,10 @@ def main():
             step, best = c["step"], c["best"]
             print(f"resumed {name} at step {step} from checkpoints/{name}.pt (fresh optimiser)", file=sys.stderr)
             cfg["rewarm_from"] = step  # a short re-warm-up for the fresh optimiser state
+        elif cfg["init_from"]:
+            if not load_compact(model, cfg["init_from"]):
+                sys.exit(f"train.py: init_from: no checkpoint checkpoints/{cfg['init_from']}.pt")
+            print(f"{name}: starting from the weights of checkpoints/{cfg['init_from']}.pt", file=sys.stderr)
     model.to(device)
 
     train_names, val_names = data.split_names()

@@ -18,16 +18,28 @@ final class StorageRecycler: @unchecked Sendable {  // state behind `mutex`
     let capacityBytes = 256 << 20
     private var mutex = pthread_mutex_t()
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
-    private var keptBytes = 0
+    private var kept = 0
 
-    private init() { pthread_mutex_init(&mutex, nil) }
+    /// Bytes held for reuse now.
+    var keptBytes: Int {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return kept
+    }
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    deinit {
+        for blocks in free.values { for p in blocks { p.deallocate() } }
+        pthread_mutex_destroy(&mutex)
+    }
 
     /// 64-byte aligned storage of `byteCount` bytes, contents unspecified.
     func take(_ byteCount: Int) -> UnsafeMutableRawPointer {
         if byteCount >= minimumBytes {
             pthread_mutex_lock(&mutex)
             let p = free[byteCount]?.popLast()
-            if p != nil { keptBytes -= byteCount }
+            if p != nil { kept -= byteCount }
             pthread_mutex_unlock(&mutex)
             if let p { return p }
         }
@@ -37,10 +49,10 @@ final class StorageRecycler: @unchecked Sendable {  // state behind `mutex`
     func give(_ p: UnsafeMutableRawPointer, _ byteCount: Int) {
         if byteCount >= minimumBytes {
             pthread_mutex_lock(&mutex)
-            let keep = keptBytes + byteCount <= capacityBytes
+            let keep = kept + byteCount <= capacityBytes
             if keep {
                 free[byteCount, default: []].append(p)
-                keptBytes += byteCount
+                kept += byteCount
             }
             pthread_mutex_unlock(&mutex)
             if keep { return }
