@@ -13,15 +13,28 @@ import data
 import iqa
 from evaluate import score_model
 from model import count_macs, count_params
+from export import WEIGHTS
 from train import CHECKPOINTS, build
 
 ROWS = [  # (label, network, checkpoint)
     ("teacher", "teacher", "teacher"),
-    ("ldfc-net, distilled (shipped)", "ldfc-net", "distill-ldfc-net"),
+    ("ldfc-net, distilled", "ldfc-net", "distill-ldfc-net"),
     ("ldfc-net, no teacher (ablation)", "ldfc-net", "student-ldfc-net"),
-    ("ldfc-net-rt, distilled (shipped)", "ldfc-net-rt", "distill-ldfc-net-rt"),
+    ("ldfc-net-rt, distilled", "ldfc-net-rt", "distill-ldfc-net-rt"),
     ("ldfc-net-rt, no teacher (ablation)", "ldfc-net-rt", "student-ldfc-net-rt"),
 ]
+
+
+def shipped():
+    """checkpoint name -> weights file, from the `checkpoint` entry export.py writes into each file."""
+    from safetensors import safe_open
+    out = {}
+    for f in sorted(WEIGHTS.glob("*.safetensors")):
+        with safe_open(str(f), "pt") as h:
+            c = (h.metadata() or {}).get("checkpoint")
+        if c:
+            out[c] = f.name
+    return out
 
 
 def main():
@@ -36,13 +49,14 @@ def main():
                iqa.ssim(low.permute(1, 2, 0).numpy().astype(np.float64), high.permute(1, 2, 0).numpy().astype(np.float64)))
               for n, (low, high) in pairs]
     print(f"Validation split: {len(pairs)} pairs (Training/val_split.txt), never trained on.\n")
-    print("| network | steps | params | GMACs at 256x256 | PSNR | SSIM | GT-mean PSNR |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    print(f"| input (no enhancement) | | | | {np.mean([r[1] for r in inputs]):.2f} | {np.mean([r[2] for r in inputs]):.3f} | |")
+    ships = shipped()
+    print("| network | checkpoint | shipped as | steps | params | GMACs at 256x256 | PSNR | SSIM | GT-mean PSNR |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| input (no enhancement) | | | | | | {np.mean([r[1] for r in inputs]):.2f} | {np.mean([r[2] for r in inputs]):.3f} | |")
     for label, net, ckpt in ROWS:
         path = CHECKPOINTS / f"{ckpt}.pt"
         if not path.exists():
-            print(f"| {label} | (no checkpoint {ckpt}.pt) | | | | | |")
+            print(f"| {label} | (no {ckpt}.pt) | | | | | | | |")
             continue
         m = build(net)
         c = torch.load(path, map_location="cpu", weights_only=True)
@@ -50,7 +64,7 @@ def main():
         m.eval()
         rows = score_model(m, pairs)
         P, S, G = (float(np.mean([r[i] for r in rows])) for i in (1, 2, 3))
-        print(f"| {label} | {c['step']} | {count_params(m):,} | {count_macs(m) / 1e9:.3f} | {P:.2f} | {S:.3f} | {G:.2f} |",
+        print(f"| {label} | {ckpt} | {ships.get(ckpt, '')} | {c['step']} | {count_params(m):,} | {count_macs(m) / 1e9:.3f} | {P:.2f} | {S:.3f} | {G:.2f} |",
               flush=True)
 
 

@@ -28,9 +28,14 @@ func weightsPath(for model: String, explicit: String?) -> String {
     }
     if let env = ProcessInfo.processInfo.environment["SCKD_WEIGHTS"] { dirs.append(env) }
     if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-        let bin = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        dirs.append(bin.appendingPathComponent("../../Weights").standardized.path)  // .build/<config>/sckd
-        dirs.append(bin.appendingPathComponent("../share/sckd/Weights").standardized.path)
+        // The source tree the binary was built in (.build/<triple>/<config>/sckd, three levels
+        // up), or an installation prefix (<prefix>/bin/sckd with <prefix>/share/sckd/Weights).
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        dirs.append(dir.appendingPathComponent("../share/sckd/Weights").standardized.path)
+        for _ in 0..<4 {
+            dir = dir.deletingLastPathComponent()
+            dirs.append(dir.appendingPathComponent("Weights").path)
+        }
     }
     dirs.append("Weights")
     for d in dirs where FileManager.default.fileExists(atPath: "\(d)/\(model).safetensors") {

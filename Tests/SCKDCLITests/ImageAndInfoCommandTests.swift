@@ -85,6 +85,14 @@ final class ImageAndInfoCommandTests: XCTestCase {
         XCTAssertFalse(text.contains("ref:"), "no reference-kernel fallback: \(text)")
     }
 
+    func testTheBuildTreesWeightsAreFoundFromAnyDirectory() throws {
+        // No --weights, started elsewhere: the Weights/ of the tree the binary was built in.
+        let r = try shell("cd / && SCKD_WEIGHTS= '\(sckdBinary())' info --model ldfc-net-rt")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let text = String(decoding: r.stdout, as: UTF8.self)
+        XCTAssertTrue(text.contains("\(weights)/ldfc-net-rt.safetensors"), text)
+    }
+
     func testInfoWithCorruptWeightsFailsClearly() throws {
         let bad = "\(dir)/bad.safetensors"
         try Data([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).write(to: URL(fileURLWithPath: bad))
