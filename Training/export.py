@@ -95,9 +95,11 @@ def main():
         save_file(golden(m), str(out / f"golden-{name}.safetensors"), metadata={"model": name})
         print(f"{name}: {out / f'{name}.safetensors'}", file=sys.stderr)
     t = RetinexTeacher()
-    if not args.random and not args.only and load_compact(t, "teacher"):
+    c = None if args.random or args.only else load_compact(t, "teacher")
+    if c:
         save_file({k: v.half().contiguous() for k, v in t.state_dict().items()}, str(out / "teacher.safetensors"),
-                  metadata={"arch": "sckd-retinex-teacher", "arch_version": "1", "dtype": "float16"})
+                  metadata={"arch": "sckd-retinex-teacher", "arch_version": "1", "dtype": "float16",
+                            "checkpoint": "teacher", "trained_steps": str(c["step"])})
 
 
 if __name__ == "__main__":
