@@ -18,10 +18,16 @@ public protocol FrameEnhancer: AnyObject {
     /// L ∝ k^e. A Retinex enhancer (output = input / L) has e = 1; one applying L^-γ has e = 1/γ.
     /// Temporal smoothing uses it to cancel exposure jitter exactly while smoothing the rest.
     var exposureExponent: Float { get }
+
+    /// True for a learned phase B, whose output depends on the picture itself and not only through
+    /// L (so steadying L cannot cancel exposure jitter): the pipeline then scales phase B's input
+    /// to the smoothed exposure and hands it the illumination at that exposure.
+    var stabilisesInputExposure: Bool { get }
 }
 
 extension FrameEnhancer {
     public var exposureExponent: Float { 1 }
+    public var stabilisesInputExposure: Bool { false }
 }
 
 extension FrameEnhancer {

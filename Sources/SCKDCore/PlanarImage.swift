@@ -48,6 +48,13 @@ public final class PlanarImage: @unchecked Sendable {
         set { data[c * planeCount + y * width + x] = newValue }
     }
 
+    /// Every sample times `gain`, clamped to [0, 1] (a picture exposed `gain` times longer).
+    public func scaled(by gain: Float) -> PlanarImage {
+        let out = PlanarImage(uninitializedWidth: width, height: height, channels: channels)
+        for i in 0..<count { out.data[i] = min(1, max(0, data[i] * gain)) }
+        return out
+    }
+
     public func copy() -> PlanarImage {
         let out = PlanarImage(width: width, height: height, channels: channels)
         out.data.update(from: data, count: count)

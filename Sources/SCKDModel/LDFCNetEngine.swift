@@ -29,6 +29,7 @@ public final class LDFCNetEngine: FrameEnhancer {
     public var name: String { config.name }
     public let threads: Int
     public let precision: Precision
+    public var stabilisesInputExposure: Bool { true }
     let ctx: DNNLContext
     private var plans: [Size: Plan] = [:]
     private var planOrder: [Size] = []

@@ -10,6 +10,7 @@ import SCKDCore
 public final class TiledEnhancer: FrameEnhancer {
     public let engine: LDFCNetEngine
     public var name: String { engine.name }
+    public var stabilisesInputExposure: Bool { engine.stabilisesInputExposure }
     /// Kept part of a tile (a multiple of 4).
     public let tileSize: Int
     /// Extra context around each tile, in full-resolution pixels (a multiple of 4).

@@ -35,6 +35,8 @@ public struct PipelineConfiguration: Sendable {
     public var smoothing: Float
     /// The enhancer's `exposureExponent`.
     public var exposureExponent: Float = 1
+    /// The enhancer's `stabilisesInputExposure`.
+    public var stabiliseInput = false
 
     public init(workers: Int = 1, queueCapacity: Int = 4, policy: OverflowPolicy = .block, smoothing: Float = 0.8) {
         self.workers = max(1, workers)
@@ -79,7 +81,7 @@ public struct PipelineStats: Sendable {
 /// sink has been told, so it can finalise what it has).
 public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Sendable {  // shared state behind `lock`
     typealias Analysed = (image: PlanarImage, illumination: PlanarImage, inputMean: Double, pts: Int64)
-    typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, pts: Int64)
+    typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, gain: Float, pts: Int64)
     enum SinkItem {
         case frame(Int, Encoded, Int64)
         case passthrough(Passthrough)
@@ -178,7 +180,8 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         // Temporal smoothing, in presentation order.
         spawn("sckd-smoothing") { [c] in
             defer { toEnhance.close() }
-            let smoother = TemporalSmoother(strength: c.smoothing, exposureExponent: c.exposureExponent)
+            let smoother = TemporalSmoother(strength: c.smoothing, exposureExponent: c.exposureExponent,
+                                            stabiliseInput: c.stabiliseInput)
             var pending: [Int: Analysed] = [:]
             var next = 0
             while let (n, item) = toSmooth.pop() {
@@ -186,7 +189,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                 while let a = pending.removeValue(forKey: next) {
                     analysing.leave()
                     let L = timed("smoothing", { smoother.smooth(a.illumination, inputMean: a.inputMean) })
-                    if !toEnhance.push((next, a.image, L, a.pts)) { return }
+                    if !toEnhance.push((next, a.image, L, smoother.lastGain, a.pts)) { return }
                     next += 1
                 }
             }
@@ -201,7 +204,10 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                 let worker = try makeWorker()
                 while enhancing.enter() {
                     guard let item = toEnhance.pop() else { enhancing.leave(); break }
-                    let out = try timed("phase B", { try worker.enhancer.enhance(item.image, illumination: item.illumination) })
+                    let out = try timed("phase B", {
+                        let input = item.gain == 1 ? item.image : item.image.scaled(by: item.gain)
+                        return try worker.enhancer.enhance(input, illumination: item.illumination)
+                    })
                     let encoded = try timed("convert out", { try worker.encode(item.image, out) })
                     if !toSink.push(.frame(item.sequence, encoded, item.pts)) { return }
                 }

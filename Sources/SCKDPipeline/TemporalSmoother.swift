@@ -15,6 +15,9 @@ import SCKDCore
 ///   sample changed (relative change below `stillBelow`: strong smoothing; above `movingAbove`:
 ///   follow at once), so static regions are steady and moving ones do not ghost.
 /// - A scene cut (mean structural change above `cutThreshold`) resets both.
+/// - With `stabiliseInput` (a learned phase B, see `FrameEnhancer.stabilisesInputExposure`) the
+///   jitter is cancelled on the picture instead: `lastGain` scales phase B's input to the smoothed
+///   exposure, and the map handed over is at that exposure.
 /// Strength 0 is per-frame processing, bit for bit.
 public final class TemporalSmoother {
     public let strength: Float
@@ -33,11 +36,16 @@ public final class TemporalSmoother {
     /// - Parameter strength: 0 (per-frame) … 1 (strongest smoothing of static content).
     /// The enhancer's `exposureExponent` (1 for Retinex division).
     public let exposureExponent: Float
+    public let stabiliseInput: Bool
+    /// The gain for phase B's input picture that goes with the last map `smooth` returned (1
+    /// unless `stabiliseInput`).
+    public private(set) var lastGain: Float = 1
 
-    public init(strength: Float, exposureExponent: Float = 1) {
+    public init(strength: Float, exposureExponent: Float = 1, stabiliseInput: Bool = false) {
         precondition((0...1).contains(strength))
         self.strength = strength
         self.exposureExponent = exposureExponent
+        self.stabiliseInput = stabiliseInput
     }
 
     public func reset() { structure = nil; stepFrames = 0; following = false }
@@ -48,6 +56,7 @@ public final class TemporalSmoother {
     ///     exact (the illumination's mean also carries the estimator's own frame-to-frame noise,
     ///     which is smoothed away while the exposure ratio is followed frame by frame).
     public func smooth(_ L: PlanarImage, inputMean: Double? = nil) -> PlanarImage {
+        lastGain = 1
         guard strength > 0 else { return L }
         let n = L.count
         let mean = max(Float(L.mean()), 1e-4)
@@ -102,7 +111,11 @@ public final class TemporalSmoother {
         let out = PlanarImage(width: L.width, height: L.height, channels: L.channels)
         // The smoothed level, times the frame's exposure relative to the smoothed exposure raised to
         // the enhancer's exponent: jitter in the input cancels in phase B, noise in the estimate goes.
-        let exposure = exp(logLevel + exposureExponent * (logInput - logExposure))
+        var exposure = exp(logLevel + exposureExponent * (logInput - logExposure))
+        if stabiliseInput {
+            exposure = exp(logLevel)
+            lastGain = min(2, max(0.5, exp(logExposure - logInput)))
+        }
         let floor: Float = 0.01
         for i in 0..<n { out.data[i] = min(1, max(floor, s[i] * exposure)) }
         return out

@@ -113,6 +113,7 @@ struct CameraCommand: ParsableCommand {
             var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 2, policy: .dropOldest,
                                                       smoothing: temporalSmoothing)
             configuration.exposureExponent = probe.exposureExponent
+            configuration.stabiliseInput = probe.stabilisesInputExposure
             console.info("\(device!): \(capture.width)x\(capture.height) \(fourccName(capture.fourcc)) at \(String(format: "%.3g", rate)) fps, model \(probe.name)")
             let limitFrames = frames ?? Int.max
             let stopAt = duration.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }

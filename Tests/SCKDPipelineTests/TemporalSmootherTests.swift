@@ -57,6 +57,36 @@ final class TemporalSmootherTests: XCTestCase {
         XCTAssertEqual(s.exposureSteps, 0, "jitter is not mistaken for a step")
     }
 
+    /// A learned phase B: what it sees is the picture scaled by `lastGain` with the map handed
+    /// over; both must be steady under ±15 % jitter, and a real step must still get through.
+    func testInputStabilisationSteadiesWhatPhaseBSees() {
+        var rng = SeededGenerator()
+        let s = TemporalSmoother(strength: 0.8, stabiliseInput: true)
+        var raw: [Double] = [], seen: [Double] = [], maps: [Double] = []
+        let sceneMean = 0.05
+        for i in 0..<300 {
+            let step: Float = i >= 200 ? 2 : 1
+            let k = step * (1 + Float.random(in: -0.15...0.15, using: &rng))
+            let L = map(k, rng: &rng)
+            let input = sceneMean * Double(k)
+            let out = s.smooth(L, inputMean: input)
+            raw.append(input)
+            seen.append(input * Double(s.lastGain))
+            maps.append(out.mean())
+        }
+        let diff = { (v: [Double]) in zip(v.dropFirst(), v).map { $0 - $1 } }
+        let steady = 20..<200
+        let ratio = std(diff(Array(raw[steady]))) / std(diff(Array(seen[steady])))
+        XCTAssertGreaterThanOrEqual(ratio, 5, "input jitter reduction \(ratio)x")
+        XCTAssertLessThan(std(diff(Array(maps[steady]))) / (maps[steady].reduce(0, +) / Double(steady.count)), 0.02)
+        XCTAssertEqual(s.exposureSteps, 1)
+        let after = seen[215...].reduce(0, +) / Double(seen[215...].count)
+        XCTAssertEqual(after / (2 * sceneMean), 1, accuracy: 0.1, "the step is followed, not stabilised away")
+        let off = TemporalSmoother(strength: 0, stabiliseInput: true)
+        _ = off.smooth(map(1, rng: &rng), inputMean: 0.05)
+        XCTAssertEqual(off.lastGain, 1, "strength 0 is per-frame")
+    }
+
     func testExposureStepIsFollowedWithinTenFrames() {
         var rng = SeededGenerator()
         let s = TemporalSmoother(strength: 0.8)
