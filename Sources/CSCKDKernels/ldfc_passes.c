@@ -53,13 +53,16 @@ static void horizontal(const float *restrict illum, int h4, int w4, int q, int W
  * E to `coarse`. */
 SCKD_CLONES
 static void row_values(const float *restrict x, const float *restrict a, const float *restrict b, float la, float lb,
-                       size_t plane, int W, float *restrict coarse, float *restrict lu) {
+                       size_t plane, int W, float gain, float *restrict xs, float *restrict coarse, float *restrict lu) {
     for (int c = 0; c < 3; c++) {
         const float *xc = x + c * plane, *ac = a + (size_t)c * W, *bc = b + (size_t)c * W;
-        float *cc = coarse + c * plane, *luc = lu + (size_t)c * W;
+        float *cc = coarse + c * plane, *luc = lu + (size_t)c * W, *xsc = xs + (size_t)c * W;
         for (int i = 0; i < W; i++) {
             float l = la * ac[i] + lb * bc[i];
-            float v = xc[i] / l;
+            float xv = xc[i] * gain;
+            xv = xv < 1.0f ? xv : 1.0f;
+            xsc[i] = xv;
+            float v = xv / l;
             luc[i] = l;
             cc[i] = v < 1.0f ? v : 1.0f;
         }
@@ -98,12 +101,12 @@ static void space_to_depth4(const float *restrict src, int W, void *dst, size_t 
     }
 }
 
-int sckd_ldfc_prepare(const float *x, const float *illum, float *coarse, void *dst, int dst_bf16, int layout,
+int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coarse, void *dst, int dst_bf16, int layout,
                       int H, int W, int q_begin, int q_end) {
     const int h4 = ceil_half(ceil_half(H)), w4 = ceil_half(ceil_half(W));
     const size_t plane = (size_t)H * W;
     int *i0 = malloc(sizeof(int) * 2 * (size_t)W);
-    float *buf = malloc(sizeof(float) * ((size_t)2 * W + (size_t)3 * 3 * W + (size_t)3 * W));
+    float *buf = malloc(sizeof(float) * ((size_t)2 * W + (size_t)3 * 3 * W + (size_t)3 * W + (size_t)3 * W));
     if (!i0 || !buf) {
         free(i0);
         free(buf);
@@ -113,6 +116,7 @@ int sckd_ldfc_prepare(const float *x, const float *illum, float *coarse, void *d
     float *l0 = buf, *l1 = buf + W;
     float *ring = buf + 2 * (size_t)W;   /* 3 horizontally interpolated quarter rows, slot q mod 3 */
     float *lu = ring + 9 * (size_t)W;
+    float *xs = lu + 3 * (size_t)W;      /* the row of x, times the gain */
     for (int i = 0; i < W; i++) source_index(i, w4, &i0[i], &i1[i], &l0[i], &l1[i]);
     int held[3] = {-1, -1, -1};          /* which quarter row each ring slot holds */
 
@@ -136,8 +140,9 @@ int sckd_ldfc_prepare(const float *x, const float *illum, float *coarse, void *d
             held[q % 3] = q;
         }
         float *e = coarse + (size_t)y * W;
-        row_values(x + (size_t)y * W, ring + (size_t)(a % 3) * 3 * W, ring + (size_t)(b % 3) * 3 * W, la, lb, plane, W, e, lu);
-        const float *rows[9] = {x + (size_t)y * W, x + plane + (size_t)y * W, x + 2 * plane + (size_t)y * W,
+        row_values(x + (size_t)y * W, ring + (size_t)(a % 3) * 3 * W, ring + (size_t)(b % 3) * 3 * W, la, lb, plane, W, gain,
+                   xs, e, lu);
+        const float *rows[9] = {xs, xs + W, xs + 2 * (size_t)W,
                                 e, e + plane, e + 2 * plane, lu, lu + W, lu + 2 * (size_t)W};
         for (int c = 0; c < 9; c++) {
             if (layout == SCKD_PREPARE_CONCAT)

@@ -23,11 +23,19 @@ public protocol FrameEnhancer: AnyObject {
     /// L (so steadying L cannot cancel exposure jitter): the pipeline then scales phase B's input
     /// to the smoothed exposure and hands it the illumination at that exposure.
     var stabilisesInputExposure: Bool { get }
+
+    /// Phase B on the picture exposed `inputGain` times longer (samples times the gain, clamped
+    /// to 1), as the exposure stabilisation asks: an engine folds the gain into its first pass.
+    func enhance(_ image: PlanarImage, illumination: PlanarImage, inputGain: Float) throws -> PlanarImage
 }
 
 extension FrameEnhancer {
     public var exposureExponent: Float { 1 }
     public var stabilisesInputExposure: Bool { false }
+
+    public func enhance(_ image: PlanarImage, illumination: PlanarImage, inputGain: Float) throws -> PlanarImage {
+        try enhance(inputGain == 1 ? image : image.scaled(by: inputGain), illumination: illumination)
+    }
 }
 
 extension FrameEnhancer {

@@ -58,6 +58,10 @@ public final class LDFCNetEngine: FrameEnhancer {
     }
 
     public func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage {
+        try enhance(image, illumination: illumination, inputGain: 1)
+    }
+
+    public func enhance(_ image: PlanarImage, illumination: PlanarImage, inputGain: Float) throws -> PlanarImage {
         precondition(image.channels == 3)
         let plan = try self.plan(width: image.width, height: image.height)
         precondition(illumination.width == plan.w4 && illumination.height == plan.h4 && illumination.channels == 3,
@@ -67,6 +71,7 @@ public final class LDFCNetEngine: FrameEnhancer {
         try plan.inputB.bind(image.data)
         try plan.illuminationIn.bind(illumination.data)
         try plan.output.bind(out.data)
+        plan.inputGain = inputGain
         for p in plan.phaseB { try p.execute(ctx) }
         try check(dnnl_stream_wait(ctx.stream), "stream_wait")
         return out
@@ -138,6 +143,9 @@ final class Plan {
 
     /// Threads for the fused passes (oneDNN's primitives use the OpenMP team of the calling thread).
     let threads: Int
+    /// Exposure gain applied to phase B's input picture by the first fused pass (see
+    /// `FrameEnhancer.enhance(_:illumination:inputGain:)`); set before each execution.
+    var inputGain: Float = 1
 
     init(weights: LDFCNetWeights, ctx: DNNLContext, width: Int, height: Int, precision: Precision, threads: Int) throws {
         self.ctx = ctx
@@ -190,8 +198,9 @@ final class Plan {
         let (fw, fh, bf16) = (Int32(w), Int32(h), Int32(dt == dnnl_bf16 ? 1 : 0))
         let layout = Int32(quarter ? SCKD_PREPARE_SPACE_TO_DEPTH4 : SCKD_PREPARE_CONCAT)
         phaseB.append(KernelStep(name: "prepare", layouts: "src abcd  dst \(quarter ? "space-to-depth4 " : "")acdb", rows: h4,
-                                 threads: threads) { begin, end in
-            sckd_ldfc_prepare(inB.pointer.assumingMemoryBound(to: Float.self), illB.pointer.assumingMemoryBound(to: Float.self),
+                                 threads: threads) { [unowned self] begin, end in
+            sckd_ldfc_prepare(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
+                              illB.pointer.assumingMemoryBound(to: Float.self),
                               outB.pointer.assumingMemoryBound(to: Float.self), prepared.pointer, bf16, layout, fh, fw,
                               Int32(begin), Int32(end))
         })

@@ -70,13 +70,20 @@ public final class TiledEnhancer: FrameEnhancer {
     }
 
     public func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage {
-        guard image.width * image.height > untiledLimit else { return try engine.enhance(image, illumination: illumination) }
+        try enhance(image, illumination: illumination, inputGain: 1)
+    }
+
+    public func enhance(_ image: PlanarImage, illumination: PlanarImage, inputGain: Float) throws -> PlanarImage {
+        guard image.width * image.height > untiledLimit else {
+            return try engine.enhance(image, illumination: illumination, inputGain: inputGain)
+        }
         let out = PlanarImage(width: image.width, height: image.height, channels: 3)
         for t in tiles(width: image.width, height: image.height) {
             let r = region(t, width: image.width, height: image.height)
             let (lw, lh) = LDFCNetEngine.illuminationSize(width: r.2, height: r.3)
             let Lpart = crop(illumination, x: r.0 / 4, y: r.1 / 4, width: lw, height: lh)
-            let part = try engine.enhance(crop(image, x: r.0, y: r.1, width: r.2, height: r.3), illumination: Lpart)
+            let part = try engine.enhance(crop(image, x: r.0, y: r.1, width: r.2, height: r.3), illumination: Lpart,
+                                          inputGain: inputGain)
             paste(part, from: (t.0 - r.0, t.1 - r.1), size: (t.2, t.3), into: out, at: (t.0, t.1))
         }
         return out

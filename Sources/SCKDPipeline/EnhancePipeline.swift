@@ -38,6 +38,12 @@ public struct PipelineConfiguration: Sendable {
     /// The enhancer's `stabilisesInputExposure`.
     public var stabiliseInput = false
 
+    /// Takes the enhancer's exposure behaviour (what temporal smoothing needs to know of it).
+    public mutating func adopt(_ enhancer: FrameEnhancer) {
+        exposureExponent = enhancer.exposureExponent
+        stabiliseInput = enhancer.stabilisesInputExposure
+    }
+
     public init(workers: Int = 1, queueCapacity: Int = 4, policy: OverflowPolicy = .block, smoothing: Float = 0.8) {
         self.workers = max(1, workers)
         self.queueCapacity = max(1, queueCapacity)
@@ -205,8 +211,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                 while enhancing.enter() {
                     guard let item = toEnhance.pop() else { enhancing.leave(); break }
                     let out = try timed("phase B", {
-                        let input = item.gain == 1 ? item.image : item.image.scaled(by: item.gain)
-                        return try worker.enhancer.enhance(input, illumination: item.illumination)
+                        try worker.enhancer.enhance(item.image, illumination: item.illumination, inputGain: item.gain)
                     })
                     let encoded = try timed("convert out", { try worker.encode(item.image, out) })
                     if !toSink.push(.frame(item.sequence, encoded, item.pts)) { return }

@@ -150,8 +150,9 @@ struct BenchCommand: ParsableCommand {
         var options = try ModelOptions.parse(["--model", model, "--precision", precision.rawValue] + (weights.map { ["--weights", $0] } ?? []))
         let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount)
         options.threads = plan.threadsPerWorker
-        let job = EnhanceJob(reader: reader, writer: writer,
-                             configuration: PipelineConfiguration(workers: plan.workers, queueCapacity: 4, smoothing: 0.8),
+        var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 4, smoothing: 0.8)
+        configuration.adopt(try options.makeEnhancer().0)
+        let job = EnhanceJob(reader: reader, writer: writer, configuration: configuration,
                              makeEnhancer: { try options.makeEnhancer().0 })
         job.maxFrames = frames
         let report = try job.run()

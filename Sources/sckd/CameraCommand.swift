@@ -112,8 +112,7 @@ struct CameraCommand: ParsableCommand {
             options.threads = plan.threadsPerWorker
             var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 2, policy: .dropOldest,
                                                       smoothing: temporalSmoothing)
-            configuration.exposureExponent = probe.exposureExponent
-            configuration.stabiliseInput = probe.stabilisesInputExposure
+            configuration.adopt(probe)
             console.info("\(device!): \(capture.width)x\(capture.height) \(fourccName(capture.fourcc)) at \(String(format: "%.3g", rate)) fps, model \(probe.name)")
             let limitFrames = frames ?? Int.max
             let stopAt = duration.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }

@@ -92,8 +92,7 @@ struct Enhance: ParsableCommand {
             options.threads = plan.threadsPerWorker
             var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 4, policy: .block,
                                                       smoothing: temporalSmoothing)
-            configuration.exposureExponent = probe.exposureExponent
-            configuration.stabiliseInput = probe.stabilisesInputExposure
+            configuration.adopt(probe)
             let job = EnhanceJob(reader: reader, writer: writer, configuration: configuration, compare: compare,
                                  makeEnhancer: { try options.makeEnhancer().0 },
                                  onProgress: { console.progress($0) })

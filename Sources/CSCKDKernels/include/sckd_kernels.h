@@ -28,13 +28,14 @@ enum {
     SCKD_PREPARE_SPACE_TO_DEPTH4 = 1,
 };
 
-/* For the rows of quarter-resolution rows [q_begin, q_end) (full rows 4*q_begin .. 4*q_end-1):
+/* For the rows of quarter-resolution rows [q_begin, q_end) (full rows 4*q_begin .. 4*q_end-1),
+ * with the picture taken as min(gain * x, 1) (an exposure correction; 1: x itself):
  * L_up = bilinear x4 of `illum` (planar 3 x h4 x w4; half-pixel centres, source clamped to the edge,
  * the scale fixed at 4), E = min(x / L_up, 1) written planar to `coarse` (3 x H x W), and (x, E,
  * L_up) written to `dst` in `layout`, as float or, when `dst_bf16`, as bfloat16 (round to nearest
  * even). `x` is planar 3 x H x W. h4 = ceil(ceil(H/2)/2), w4 likewise. Returns 0, or -1 when out of
  * memory. */
-int sckd_ldfc_prepare(const float *x, const float *illum, float *coarse, void *dst, int dst_bf16, int layout,
+int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coarse, void *dst, int dst_bf16, int layout,
                       int H, int W, int q_begin, int q_end);
 
 /* out = clamp(out + residual, 0, 1) on full rows [4*q_begin, 4*q_end) ∩ [0, H), where `out` is
