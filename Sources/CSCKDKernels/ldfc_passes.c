@@ -3,17 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Compiled for AVX-512 and AVX2 beside the baseline; the loader picks one for the CPU. */
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define SCKD_SANITIZED 1 /* ifunc resolvers run before the sanitizer runtime is up */
-#endif
-#endif
-#if defined(__x86_64__) && defined(__clang__) && !defined(SCKD_SANITIZED)
-#define SCKD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SCKD_CLONES
-#endif
+#include "clones.h"
 
 static inline int ceil_half(int n) { return (n + 1) / 2; }
 

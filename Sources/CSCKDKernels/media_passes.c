@@ -2,16 +2,7 @@
 
 #include <stdlib.h>
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define SCKD_SANITIZED 1 /* ifunc resolvers run before the sanitizer runtime is up */
-#endif
-#endif
-#if defined(__x86_64__) && defined(__clang__) && !defined(SCKD_SANITIZED)
-#define SCKD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SCKD_CLONES
-#endif
+#include "clones.h"
 
 SCKD_CLONES
 static void rgb_row(const uint8_t *restrict yr, const float *restrict dr, const float *restrict dg,
