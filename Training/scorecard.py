@@ -45,14 +45,14 @@ def main():
         torch.set_num_threads(args.threads)
     _, val_names = data.split_names()
     pairs = list(zip(val_names, data.load_pairs(val_names)))
-    inputs = [(n, iqa.psnr(low.permute(1, 2, 0).numpy().astype(np.float64), high.permute(1, 2, 0).numpy().astype(np.float64)),
-               iqa.ssim(low.permute(1, 2, 0).numpy().astype(np.float64), high.permute(1, 2, 0).numpy().astype(np.float64)))
-              for n, (low, high) in pairs]
+    def array(t):
+        return t.permute(1, 2, 0).numpy().astype(np.float64)
+    inputs = [(iqa.psnr(array(low), array(high)), iqa.ssim(array(low), array(high))) for _, (low, high) in pairs]
     print(f"Validation split: {len(pairs)} pairs (Training/val_split.txt), never trained on.\n")
     ships = shipped()
     print("| network | checkpoint | shipped as | steps | params | GMACs at 256x256 | PSNR | SSIM | GT-mean PSNR |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    print(f"| input (no enhancement) | | | | | | {np.mean([r[1] for r in inputs]):.2f} | {np.mean([r[2] for r in inputs]):.3f} | |")
+    print(f"| input (no enhancement) | | | | | | {np.mean([r[0] for r in inputs]):.2f} | {np.mean([r[1] for r in inputs]):.3f} | |")
     for label, net, ckpt in ROWS:
         path = CHECKPOINTS / f"{ckpt}.pt"
         if not path.exists():

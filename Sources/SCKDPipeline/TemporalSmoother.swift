@@ -111,11 +111,10 @@ public final class TemporalSmoother {
         let out = PlanarImage(width: L.width, height: L.height, channels: L.channels)
         // The smoothed level, times the frame's exposure relative to the smoothed exposure raised to
         // the enhancer's exponent: jitter in the input cancels in phase B, noise in the estimate goes.
-        var exposure = exp(logLevel + exposureExponent * (logInput - logExposure))
-        if stabiliseInput {
-            exposure = exp(logLevel)
-            lastGain = min(2, max(0.5, exp(logExposure - logInput)))
-        }
+        // With `stabiliseInput` the picture is brought to the smoothed exposure instead, and the map
+        // stays at the smoothed level.
+        let exposure = stabiliseInput ? exp(logLevel) : exp(logLevel + exposureExponent * (logInput - logExposure))
+        if stabiliseInput { lastGain = min(2, max(0.5, exp(logExposure - logInput))) }
         let floor: Float = 0.01
         for i in 0..<n { out.data[i] = min(1, max(floor, s[i] * exposure)) }
         return out

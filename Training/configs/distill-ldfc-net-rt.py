@@ -4,14 +4,10 @@ mode = "distill"
 model = "ldfc-net-rt"
 teacher = "teacher"
 steps = 10000
-batch = 8
-patch = 128
-lr = 1e-3
-w_ssim = 0.5
-w_prior = 0.1
-w_selfcal = 0.05
 w_bright = 0.5
 w_colour = 0.5
 w_texture = 0.5
 w_output = 0.5
 teacher_calibration = True  # per-image exposure gain on the teacher's outputs (train.py calibrate_teacher)
+
+# Everything else is train.py DEFAULTS (batch 8, patch 128, lr 1e-3, L1 + 0.5 (1 - SSIM), prior 0.1, self-calibration 0.05).

@@ -7,10 +7,5 @@ mode = "teacher"
 model = "teacher"
 init_from = "teacher"
 steps = 20000
-batch = 8
-patch = 128
-lr = 1e-3
-w_ssim = 0.5
-w_prior = 0.1
-w_selfcal = 0.05
-eval_every = 500
+
+# Everything else is train.py DEFAULTS (batch 8, patch 128, lr 1e-3, L1 + 0.5 (1 - SSIM), prior 0.1, self-calibration 0.05).
