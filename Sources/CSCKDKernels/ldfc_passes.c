@@ -1,9 +1,11 @@
 #include "sckd_kernels.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clones.h"
+#include "exposure.h"
 
 static inline int ceil_half(int n) { return (n + 1) / 2; }
 
@@ -43,13 +45,13 @@ static void horizontal(const float *restrict illum, int h4, int w4, int q, int W
  * E to `coarse`. */
 SCKD_CLONES
 static void row_values(const float *restrict x, const float *restrict a, const float *restrict b, float la, float lb,
-                       size_t plane, int W, float gain, float *restrict xs, float *restrict coarse, float *restrict lu) {
+                       size_t plane, int W, float gain, float k, float *restrict xs, float *restrict coarse, float *restrict lu) {
     for (int c = 0; c < 3; c++) {
         const float *xc = x + c * plane, *ac = a + (size_t)c * W, *bc = b + (size_t)c * W;
         float *cc = coarse + c * plane, *luc = lu + (size_t)c * W, *xsc = xs + (size_t)c * W;
         for (int i = 0; i < W; i++) {
             float l = la * ac[i] + lb * bc[i];
-            float xv = xc[i] * gain;
+            float xv = gain == 1.0f ? xc[i] : sckd_expose(xc[i], gain, k);
             xv = xv < 1.0f ? xv : 1.0f;
             xsc[i] = xv;
             float v = xv / l;
@@ -106,7 +108,8 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
     float *l0 = buf, *l1 = buf + W;
     float *ring = buf + 2 * (size_t)W;   /* 3 horizontally interpolated quarter rows, slot q mod 3 */
     float *lu = ring + 9 * (size_t)W;
-    float *xs = lu + 3 * (size_t)W;      /* the row of x, times the gain */
+    float *xs = lu + 3 * (size_t)W;      /* the row of x, exposed by the gain */
+    const float k = powf(gain, 1.0f / 2.4f);
     for (int i = 0; i < W; i++) source_index(i, w4, &i0[i], &i1[i], &l0[i], &l1[i]);
     int held[3] = {-1, -1, -1};          /* which quarter row each ring slot holds */
 
@@ -131,7 +134,7 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
         }
         float *e = coarse + (size_t)y * W;
         row_values(x + (size_t)y * W, ring + (size_t)(a % 3) * 3 * W, ring + (size_t)(b % 3) * 3 * W, la, lb, plane, W, gain,
-                   xs, e, lu);
+                   k, xs, e, lu);
         const float *rows[9] = {xs, xs + W, xs + 2 * (size_t)W,
                                 e, e + plane, e + 2 * plane, lu, lu + W, lu + 2 * (size_t)W};
         for (int c = 0; c < 9; c++) {

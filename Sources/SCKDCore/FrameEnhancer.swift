@@ -24,8 +24,9 @@ public protocol FrameEnhancer: AnyObject {
     /// to the smoothed exposure and hands it the illumination at that exposure.
     var stabilisesInputExposure: Bool { get }
 
-    /// Phase B on the picture exposed `inputGain` times longer (samples times the gain, clamped
-    /// to 1), as the exposure stabilisation asks: an engine folds the gain into its first pass.
+    /// Phase B on the picture exposed `inputGain` times longer in linear light
+    /// (`PlanarImage.exposed(by:)`), as the exposure stabilisation asks: an engine folds the gain
+    /// into its first pass.
     func enhance(_ image: PlanarImage, illumination: PlanarImage, inputGain: Float) throws -> PlanarImage
 }
 
@@ -34,7 +35,7 @@ extension FrameEnhancer {
     public var stabilisesInputExposure: Bool { false }
 
     public func enhance(_ image: PlanarImage, illumination: PlanarImage, inputGain: Float) throws -> PlanarImage {
-        try enhance(inputGain == 1 ? image : image.scaled(by: inputGain), illumination: illumination)
+        try enhance(inputGain == 1 ? image : image.exposed(by: inputGain), illumination: illumination)
     }
 }
 

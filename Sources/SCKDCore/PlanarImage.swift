@@ -48,11 +48,20 @@ public final class PlanarImage: @unchecked Sendable {
         set { data[c * planeCount + y * width + x] = newValue }
     }
 
-    /// Every sample times `gain`, clamped to [0, 1] (a picture exposed `gain` times longer).
-    public func scaled(by gain: Float) -> PlanarImage {
+    /// The sRGB-coded picture exposed `gain` times longer: every sample taken to linear light,
+    /// times `gain`, back to sRGB, clamped to [0, 1] (within 2e-3, half an 8-bit level, at the
+    /// toe's knee, far less elsewhere; gain 1 is a copy). Exposure is a linear-light quantity: a
+    /// gain on the coded values brightens the dark toe too little.
+    public func exposed(by gain: Float) -> PlanarImage {
         let out = PlanarImage(uninitializedWidth: width, height: height, channels: channels)
-        for i in 0..<count { out.data[i] = min(1, max(0, data[i] * gain)) }
+        sckd_expose_f32(data, out.data, count, gain)
         return out
+    }
+
+    /// The mean linear light of the sRGB-coded samples, over about 2^17 of them evenly spread (the
+    /// exposure measure that `exposed(by:)` scales: doubling the exposure doubles it).
+    public func linearLightMean() -> Double {
+        sckd_linear_light_mean(data, count, max(1, count >> 17))
     }
 
     public func copy() -> PlanarImage {

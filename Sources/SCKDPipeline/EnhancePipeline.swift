@@ -177,7 +177,8 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                     guard let (n, (picture, pts)) = toAnalyse.popNumbered() else { analysing.leave(); break }
                     let image = try timed("convert in", { try worker.toImage(picture) })
                     let L = try timed("phase A", { try worker.enhancer.estimateIllumination(image) })
-                    let inputMean = c.smoothing > 0 ? image.mean() : 0
+                    // The exposure that the stabilisation's gain scales is linear light's.
+                    let inputMean = c.smoothing <= 0 ? 0 : c.stabiliseInput ? image.linearLightMean() : image.mean()
                     if !toSmooth.push((n, (image, L, inputMean, pts))) { return }
                 }
             }

@@ -16,8 +16,9 @@ import SCKDCore
 ///   follow at once), so static regions are steady and moving ones do not ghost.
 /// - A scene cut (mean structural change above `cutThreshold`) resets both.
 /// - With `stabiliseInput` (a learned phase B, see `FrameEnhancer.stabilisesInputExposure`) the
-///   jitter is cancelled on the picture instead: `lastGain` scales phase B's input to the smoothed
-///   exposure, and the map handed over is at that exposure.
+///   jitter is cancelled on the picture instead: `lastGain` brings phase B's input to the smoothed
+///   exposure (a linear-light gain, `PlanarImage.exposed(by:)`), and the map handed over is at that
+///   exposure.
 /// Strength 0 is per-frame processing, bit for bit.
 public final class TemporalSmoother {
     public let strength: Float
@@ -52,7 +53,8 @@ public final class TemporalSmoother {
 
     /// - Parameters:
     ///   - L: the frame's illumination map from phase A.
-    ///   - inputMean: the mean of the frame's input picture: the exposure measured where it is
+    ///   - inputMean: the mean of the frame's input picture (of its linear light, with
+    ///     `stabiliseInput`, as the gain is applied in linear light): the exposure measured where it is
     ///     exact (the illumination's mean also carries the estimator's own frame-to-frame noise,
     ///     which is smoothed away while the exposure ratio is followed frame by frame).
     public func smooth(_ L: PlanarImage, inputMean: Double? = nil) -> PlanarImage {

@@ -4,9 +4,9 @@ import XCTest
 
 @testable import SCKDModel
 
-/// The exposure gain folded into phase B's first pass equals scaling the picture first.
+/// The exposure gain folded into phase B's first pass equals exposing the picture first.
 final class InputGainTests: XCTestCase {
-    func testGainInsideTheEngineEqualsAScaledPicture() throws {
+    func testGainInsideTheEngineEqualsAnExposedPicture() throws {
         for model in ["ldfc-net", "ldfc-net-rt"] {
             let engine = try LDFCNetEngine(weights: LDFCNetWeights(path: "\(weightsDirectory)/\(model).safetensors"), threads: 2)
             let (w, h) = (61, 43)
@@ -15,9 +15,9 @@ final class InputGainTests: XCTestCase {
             let L = try engine.estimateIllumination(x)
             for gain: Float in [0.6, 1.3, 2.3] {
                 let folded = try engine.enhance(x, illumination: L, inputGain: gain)
-                let scaled = try engine.enhance(x.scaled(by: gain), illumination: L)
+                let exposed = try engine.enhance(x.exposed(by: gain), illumination: L)
                 var worst: Float = 0
-                for i in 0..<folded.count { worst = max(worst, abs(folded.data[i] - scaled.data[i])) }
+                for i in 0..<folded.count { worst = max(worst, abs(folded.data[i] - exposed.data[i])) }
                 XCTAssertLessThanOrEqual(worst, 1e-5, "\(model) gain \(gain)")
             }
             let one = try engine.enhance(x, illumination: L, inputGain: 1)

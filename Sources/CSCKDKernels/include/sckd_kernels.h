@@ -29,7 +29,8 @@ enum {
 };
 
 /* For the rows of quarter-resolution rows [q_begin, q_end) (full rows 4*q_begin .. 4*q_end-1),
- * with the picture taken as min(gain * x, 1) (an exposure correction; 1: x itself):
+ * with the picture taken as x exposed `gain` times longer in linear light (as sckd_expose_f32; 1: x
+ * itself):
  * L_up = bilinear x4 of `illum` (planar 3 x h4 x w4; half-pixel centres, source clamped to the edge,
  * the scale fixed at 4), E = min(x / L_up, 1) written planar to `coarse` (3 x H x W), and (x, E,
  * L_up) written to `dst` in `layout`, as float or, when `dst_bf16`, as bfloat16 (round to nearest
@@ -62,6 +63,15 @@ void sckd_rgbf_to_yuv8(const float *r, const float *g, const float *b, int width
 
 /* The sum of n floats (blocks summed in float, the blocks' sums in double). */
 double sckd_sum_f32(const float *x, size_t n);
+
+/* dst[i] = the sRGB-coded src[i] exposed `gain` times longer in linear light, clamped to [0, 1]
+ * (within 2e-3 of srgb(gain * linear(v)), at the knee of the toe); gain 1 copies. src and dst may
+ * be the same. */
+void sckd_expose_f32(const float *src, float *dst, size_t n, float gain);
+
+/* The mean linear light of sRGB-coded samples (clamped to [0, 1]), over every `step`-th sample:
+ * the exposure of a picture in the quantity that a longer exposure scales. */
+double sckd_linear_light_mean(const float *x, size_t n, size_t step);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,57 @@
+import Foundation
+import XCTest
+
+@testable import SCKDCore
+
+/// Exposure in linear light: what the pipeline's stabilisation gain and the engines' fused pass do.
+final class ExposureTests: XCTestCase {
+    private func linear(_ v: Double) -> Double { v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4) }
+    private func srgb(_ l: Double) -> Double { l <= 0.0031308 ? l * 12.92 : 1.055 * pow(l, 1 / 2.4) - 0.055 }
+
+    private func ramp(_ n: Int) -> PlanarImage {
+        let x = PlanarImage(width: n, height: 1, channels: 1)
+        for i in 0..<n { x.data[i] = Float(i) / Float(n - 1) }
+        return x
+    }
+
+    func testExposedFollowsTheSRGBCurveInLinearLight() {
+        let x = ramp(4001)
+        for gain: Float in [0.5, 0.6, 0.87, 1.15, 1.3, 2.0] {
+            let e = x.exposed(by: gain)
+            var worst = 0.0
+            for i in 0..<x.count {
+                let exact = min(1, srgb(Double(gain) * linear(Double(x.data[i]))))
+                worst = max(worst, abs(Double(e.data[i]) - exact))
+            }
+            XCTAssertLessThan(worst, 2e-3, "gain \(gain)")  // half an 8-bit level, at the knee of the toe
+        }
+        let same = x.exposed(by: 1)
+        XCTAssertTrue((0..<x.count).allSatisfy { same.data[$0] == x.data[$0] })
+    }
+
+    func testExposedIsNotACodedValueGain() {
+        // On the dark toe a 2x exposure doubles the coded value; higher up it raises it by ~2^(1/2.4).
+        let x = PlanarImage(width: 2, height: 1, channels: 1)
+        x.data[0] = 0.01
+        x.data[1] = 0.4
+        let e = x.exposed(by: 2)
+        XCTAssertEqual(e.data[0], 0.02, accuracy: 1e-5)
+        XCTAssertEqual(Double(e.data[1]), srgb(2 * linear(0.4)), accuracy: 1e-4)
+        XCTAssertLessThan(e.data[1], 0.4 * 1.4)
+    }
+
+    func testLinearLightMeanScalesWithExposure() {
+        let x = PlanarImage(width: 640, height: 480)
+        var seed: UInt64 = 3
+        for i in 0..<x.count {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            x.data[i] = Float(seed >> 40) / Float(1 << 24) * 0.5
+        }
+        var exact = 0.0
+        for i in 0..<x.count { exact += linear(Double(x.data[i])) }
+        exact /= Double(x.count)
+        XCTAssertEqual(x.linearLightMean(), exact, accuracy: exact * 0.01, "sampled, within 1 %")
+        // Exposing 1.5x (nothing clips below 0.5 coded) multiplies the linear mean by 1.5.
+        XCTAssertEqual(x.exposed(by: 1.5).linearLightMean() / x.linearLightMean(), 1.5, accuracy: 0.005)
+    }
+}
