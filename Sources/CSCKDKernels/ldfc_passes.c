@@ -73,21 +73,28 @@ static void interleave9(const float *restrict src, int W, void *dst, size_t offs
     }
 }
 
-/* One row of one channel into the space-to-depth layout: groups of 4 pixels, `group` elements
- * apart, starting at `offset`; the pixels past W in the last group are zero. */
+/* A row of floats as bfloat16 (contiguous: vectorises). */
 SCKD_CLONES
-static void space_to_depth4(const float *restrict src, int W, void *dst, size_t offset, size_t group, int bf16) {
+static void row_to_bf16(const float *restrict src, int n, uint16_t *restrict dst) {
+    for (int i = 0; i < n; i++) dst[i] = to_bf16(src[i]);
+}
+
+/* One row of one channel into the space-to-depth layout: groups of 4 pixels, `group` elements
+ * apart, starting at `offset`; the pixels past W in the last group are zero. Each group is one
+ * 16-byte (8-byte in bf16) copy; `scratch` holds the row converted to bf16 first. */
+SCKD_CLONES
+static void space_to_depth4(const float *restrict src, int W, void *dst, size_t offset, size_t group, int bf16,
+                            uint16_t *restrict scratch) {
     int full = W / 4, rest = W % 4;
     if (bf16) {
+        row_to_bf16(src, W, scratch);
         uint16_t *d = (uint16_t *)dst + offset;
-        for (int q = 0; q < full; q++)
-            for (int k = 0; k < 4; k++) d[(size_t)q * group + k] = to_bf16(src[4 * q + k]);
+        for (int q = 0; q < full; q++) memcpy(d + (size_t)q * group, scratch + 4 * q, 8);
         if (rest)
-            for (int k = 0; k < 4; k++) d[(size_t)full * group + k] = k < rest ? to_bf16(src[4 * full + k]) : 0;
+            for (int k = 0; k < 4; k++) d[(size_t)full * group + k] = k < rest ? scratch[4 * full + k] : 0;
     } else {
         float *d = (float *)dst + offset;
-        for (int q = 0; q < full; q++)
-            for (int k = 0; k < 4; k++) d[(size_t)q * group + k] = src[4 * q + k];
+        for (int q = 0; q < full; q++) memcpy(d + (size_t)q * group, src + 4 * q, 16);
         if (rest)
             for (int k = 0; k < 4; k++) d[(size_t)full * group + k] = k < rest ? src[4 * full + k] : 0.0f;
     }
@@ -98,7 +105,7 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
     const int h4 = ceil_half(ceil_half(H)), w4 = ceil_half(ceil_half(W));
     const size_t plane = (size_t)H * W;
     int *i0 = malloc(sizeof(int) * 2 * (size_t)W);
-    float *buf = malloc(sizeof(float) * ((size_t)2 * W + (size_t)3 * 3 * W + (size_t)3 * W + (size_t)3 * W));
+    float *buf = malloc(sizeof(float) * ((size_t)2 * W + (size_t)3 * 3 * W + (size_t)3 * W + (size_t)3 * W + (size_t)W));
     if (!i0 || !buf) {
         free(i0);
         free(buf);
@@ -109,6 +116,7 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
     float *ring = buf + 2 * (size_t)W;   /* 3 horizontally interpolated quarter rows, slot q mod 3 */
     float *lu = ring + 9 * (size_t)W;
     float *xs = lu + 3 * (size_t)W;      /* the row of x, exposed by the gain */
+    uint16_t *scratch = (uint16_t *)(xs + 3 * (size_t)W);  /* a row in bf16 */
     const float k = powf(gain, 1.0f / 2.4f);
     for (int i = 0; i < W; i++) source_index(i, w4, &i0[i], &i1[i], &l0[i], &l1[i]);
     int held[3] = {-1, -1, -1};          /* which quarter row each ring slot holds */
@@ -141,7 +149,8 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
             if (layout == SCKD_PREPARE_CONCAT)
                 interleave9(rows[c], W, dst, (size_t)y * W * 9 + c, dst_bf16);
             else
-                space_to_depth4(rows[c], W, dst, (size_t)qy * w4 * 144 + (size_t)c * 16 + (size_t)ry * 4, 144, dst_bf16);
+                space_to_depth4(rows[c], W, dst, (size_t)qy * w4 * 144 + (size_t)c * 16 + (size_t)ry * 4, 144, dst_bf16,
+                                scratch);
         }
     }
     free(i0);
@@ -149,26 +158,27 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
     return 0;
 }
 
+/* out = clamp(out + r, 0, 1) over a contiguous row (vectorises). */
 SCKD_CLONES
+static void add_clamp_row(float *restrict out, const float *restrict r, int n) {
+    for (int i = 0; i < n; i++) {
+        float v = out[i] + r[i];
+        v = v > 0.0f ? v : 0.0f;
+        out[i] = v < 1.0f ? v : 1.0f;
+    }
+}
+
 void sckd_ldfc_subpixel_residual(const float *sub, float *out, int H, int W, int q_begin, int q_end) {
     const int w4 = ceil_half(ceil_half(W));
     const size_t plane = (size_t)H * W;
     const int y_end = 4 * q_end < H ? 4 * q_end : H;
+    float row[4 * w4];  /* one channel's residual for one full row, gathered 4 pixels at a time */
     for (int y = 4 * q_begin; y < y_end; y++) {
         const float *s = sub + (size_t)(y >> 2) * w4 * 48 + (size_t)(y & 3) * 4;
         for (int c = 0; c < 3; c++) {
-            float *o = out + c * plane + (size_t)y * W;
             const float *sc = s + c * 16;
-            for (int q = 0; q < w4; q++) {
-                int n = W - 4 * q < 4 ? W - 4 * q : 4;
-                float *oq = o + 4 * q;
-                const float *sq = sc + (size_t)q * 48;
-                for (int k = 0; k < n; k++) {
-                    float v = oq[k] + sq[k];
-                    v = v > 0.0f ? v : 0.0f;
-                    oq[k] = v < 1.0f ? v : 1.0f;
-                }
-            }
+            for (int q = 0; q < w4; q++) memcpy(row + 4 * q, sc + (size_t)q * 48, 16);
+            add_clamp_row(out + c * plane + (size_t)y * W, row, W);
         }
     }
 }

@@ -52,6 +52,8 @@ public final class VideoWriter {
     private let outPacket = av_packet_alloc()!
     private var lastEncoderPts = Int64.min
     private var closed = false
+    /// False for muxers that write nothing (`-f null`: the pipeline without the cost of a file).
+    private var writesFile = true
 
     public init(output: OutputFile, settings: EncoderSettings, video: VideoStreamInfo,
                 copiedStreams: [(parameters: UnsafeMutablePointer<AVCodecParameters>, timeBase: AVRational)]) throws {
@@ -129,7 +131,8 @@ public final class VideoWriter {
             copiedTimeBase.append(timeBase)
         }
 
-        if (ofmt.pointee.flags & sckd_av_fmt_nofile()) == 0 {
+        writesFile = (ofmt.pointee.flags & sckd_av_fmt_nofile()) == 0
+        if writesFile {
             let orc = avio_open(&oc.pointee.pb, output.writePath, AVIO_FLAG_WRITE)
             if orc < 0 {
                 avformat_free_context(oc)
@@ -204,7 +207,7 @@ public final class VideoWriter {
             avcodec_free_context(&e)
             encoder = nil
             closed = true
-            try output.commit()
+            if writesFile { try output.commit() }
         } catch {
             abort()
             throw error

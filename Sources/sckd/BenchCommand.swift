@@ -78,7 +78,7 @@ struct BenchCommand: ParsableCommand {
             ceilings[precision.rawValue] = try ConvolutionCeiling.measure(threads: threads, precision: precision)
         }
         print("convolution ceiling, \(threads) threads: " + ceilings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) GFLOP/s" }.joined(separator: ", "))
-        print("configuration                       net ms (p95)     % ceil   e2e fps cpu ms  " + Self.stages.map { $0.padding(toLength: 11, withPad: " ", startingAt: 0) }.joined(separator: " "))
+        print("configuration                       net ms (p95)     % ceil   e2e fps cpu ms  no-enc fps cpu ms  " + Self.stages.map { $0.padding(toLength: 11, withPad: " ", startingAt: 0) }.joined(separator: " "))
         for (label, path, w, h) in clips {
             for model in models {
                 for precision in (model == "classic" ? [Precision.fp32] : precisions) {
@@ -107,6 +107,12 @@ struct BenchCommand: ParsableCommand {
                         row["cpu_ms_per_frame"] = stats.cpuPerFrame
                         var stageRows: [String: Any] = [:]
                         line += String(format: "  %8.1f %7.1f ", fps, stats.cpuPerFrame)
+                        // The same run without the encoder (FFmpeg's null muxer): what the pipeline
+                        // itself costs beside the network, apart from x264.
+                        let (bareFps, bare) = try pipeline(path: path, model: model, precision: precision, out: "\(tmp)/out.null", encode: false)
+                        row["no_encode_fps"] = bareFps
+                        row["no_encode_cpu_ms_per_frame"] = bare.cpuPerFrame
+                        line += String(format: "  %8.1f %7.1f  ", bareFps, bare.cpuPerFrame)
                         for st in Self.stages {
                             let med = stats.quantile(st, 0.5), p95 = stats.quantile(st, 0.95)
                             stageRows[st] = ["median_ms": med, "p95_ms": p95, "mean_ms": stats.perFrame(st)]
@@ -119,7 +125,7 @@ struct BenchCommand: ParsableCommand {
                 }
             }
         }
-        if !networkOnly { print("(cpu ms: process CPU time per frame, all threads; stage columns: median/p95 ms of the stage thread's CPU time per frame)") }
+        if !networkOnly { print("(cpu ms: process CPU time per frame, all threads; no-enc: the same run into FFmpeg's null muxer, without x264; stage columns: median/p95 ms of the stage thread's CPU time per frame)") }
         let doc: [String: Any] = ["threads": threads, "cores": ProcessInfo.processInfo.activeProcessorCount,
                                   "ceiling_gflops": ceilings, "runs": runs, "frames": frames, "results": results]
         if let json {
@@ -142,11 +148,13 @@ struct BenchCommand: ParsableCommand {
         return (t[t.count / 2], t[min(t.count - 1, Int(Double(t.count - 1) * 0.95 + 0.5))])
     }
 
-    /// One `sckd enhance` run (x264 veryfast to a temporary file): fps and stage statistics.
-    func pipeline(path: String, model: String, precision: Precision, out: String) throws -> (Double, PipelineStats) {
+    /// One `sckd enhance` run (x264 veryfast to a temporary file; without `encode`, to FFmpeg's
+    /// null muxer): fps and stage statistics.
+    func pipeline(path: String, model: String, precision: Precision, out: String, encode: Bool = true) throws -> (Double, PipelineStats) {
         let reader = try VideoReader(path: path, copyAudio: false)
         let writer = try VideoWriter(output: try OutputFile(path: out, overwrite: true, inputPath: path),
-                                     settings: EncoderSettings(), video: reader.video, copiedStreams: [])
+                                     settings: encode ? EncoderSettings() : EncoderSettings(container: "null"),
+                                     video: reader.video, copiedStreams: [])
         var options = try ModelOptions.parse(["--model", model, "--precision", precision.rawValue] + (weights.map { ["--weights", $0] } ?? []))
         let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount)
         options.threads = plan.threadsPerWorker

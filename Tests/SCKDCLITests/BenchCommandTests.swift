@@ -19,6 +19,7 @@ final class BenchCommandTests: XCTestCase {
         for row in results {
             let fps = row["e2e_fps"] as! Double
             XCTAssertGreaterThan(fps, 0)
+            XCTAssertGreaterThan(row["no_encode_fps"] as? Double ?? 0, 0, "the run without the encoder")
             let runMs = 1000 * 12 / fps
             let stages = row["stages"] as! [String: [String: Double]]
             XCTAssertEqual(Set(stages.keys), ["source", "convert in", "phase A", "smoothing", "phase B", "convert out", "sink"])

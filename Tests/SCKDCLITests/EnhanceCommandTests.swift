@@ -81,6 +81,16 @@ final class EnhanceCommandTests: XCTestCase {
         }
     }
 
+    func testNullMuxerRunsThePipelineAndWritesNothing() throws {
+        // `-f null` as in ffmpeg: every frame through the network, nothing written (for timing).
+        let out = "\(dir)/timing.null"
+        let r = try sckd(["enhance", clip, "-o", out, "-f", "null", "--model", "classic", "--stats"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("50 frames"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        XCTAssertEqual(leftovers(), [])
+    }
+
     func testCompareModes() throws {
         let wide = "\(dir)/wide.mkv", split = "\(dir)/split.mkv"
         XCTAssertEqual(try sckd(["enhance", clip, "-o", wide, "--compare", "side-by-side", "--codec", "ffv1", "--quiet"]).status, 0)
