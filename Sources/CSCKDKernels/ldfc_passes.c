@@ -182,3 +182,51 @@ void sckd_ldfc_subpixel_residual(const float *sub, float *out, int H, int W, int
         }
     }
 }
+
+static inline float from_bf16(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* One pixel's calibration in float: g[n] = g[n] * (s_bias[n] + ws[n] . l) + (t_bias[n] + wt[n] . l). */
+SCKD_CLONES
+static void calibrate_pixels_f32(float *restrict g, const float *restrict l, int C, size_t n, const float *restrict ws,
+                                 const float *restrict sb, const float *restrict wt, const float *restrict tb) {
+    for (size_t p = 0; p < n; p++) {
+        float l0 = l[3 * p], l1 = l[3 * p + 1], l2 = l[3 * p + 2];
+        float *gp = g + p * (size_t)C;
+        for (int c = 0; c < C; c++) {
+            float s = sb[c] + ws[c] * l0 + ws[C + c] * l1 + ws[2 * C + c] * l2;
+            float t = tb[c] + wt[c] * l0 + wt[C + c] * l1 + wt[2 * C + c] * l2;
+            gp[c] = gp[c] * s + t;
+        }
+    }
+}
+
+SCKD_CLONES
+static void calibrate_pixels_bf16(uint16_t *restrict g, const uint16_t *restrict l, int C, size_t n,
+                                  const float *restrict ws, const float *restrict sb, const float *restrict wt,
+                                  const float *restrict tb) {
+    for (size_t p = 0; p < n; p++) {
+        float l0 = from_bf16(l[3 * p]), l1 = from_bf16(l[3 * p + 1]), l2 = from_bf16(l[3 * p + 2]);
+        uint16_t *gp = g + p * (size_t)C;
+        for (int c = 0; c < C; c++) {
+            float s = sb[c] + ws[c] * l0 + ws[C + c] * l1 + ws[2 * C + c] * l2;
+            float t = tb[c] + wt[c] * l0 + wt[C + c] * l1 + wt[2 * C + c] * l2;
+            gp[c] = to_bf16(from_bf16(gp[c]) * s + t);
+        }
+    }
+}
+
+void sckd_ldfc_calibrate(void *g, const void *l, int bf16, int channels, const float *ws, const float *s_bias,
+                         const float *wt, const float *t_bias, size_t p_begin, size_t p_end) {
+    size_t n = p_end - p_begin;
+    if (bf16)
+        calibrate_pixels_bf16((uint16_t *)g + p_begin * channels, (const uint16_t *)l + p_begin * 3, channels, n, ws, s_bias,
+                              wt, t_bias);
+    else
+        calibrate_pixels_f32((float *)g + p_begin * channels, (const float *)l + p_begin * 3, channels, n, ws, s_bias, wt,
+                             t_bias);
+}

@@ -225,16 +225,34 @@ final class Plan {
             g = try conv("l_down", src: features, out: cfg.lCh, k: 3, stride: 2, post: [.relu], dstDesc: bodyDesc, into: &phaseB)
             try resample("resize2", factor: 2, src: illuminationIn, dst: lBody, into: &phaseB)
         }
-        // (Fusing the calibration into l_down as binary post-ops was measured: no faster for the
-        // quality model, slower for the real-time one, whose 1x1 then leaves the brgemm kernel.)
-        let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]
-        let n = cfg.lCh * 3
-        let scale = try conv("l_mod.scale", src: lBody, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
-                             weights: Array(mod[0..<n]), bias: modBias[0..<cfg.lCh].map { $0 + 1 }, into: &phaseB)
-        let shift = try conv("l_mod.shift", src: lBody, out: cfg.lCh, k: 1, stride: 1, dstDesc: g.desc,
-                             weights: Array(mod[n..<(2 * n)]), bias: Array(modBias[cfg.lCh...]), into: &phaseB)
-        try binary("calibrate", dnnl_binary_mul, output: g, src0: g, src1: scale, post: [.binaryAdd(shift.desc)],
-                   postSources: [shift], into: &phaseB)
+        // LGC's calibration, g * (1 + scale(L)) + shift(L), in one C pass over g: as two 1x1
+        // convolutions (3 -> 48) and a binary primitive it read and wrote g's size three times.
+        // (Fusing it into l_down as binary post-ops was measured: no faster for the quality model,
+        // slower for the real-time one, whose 1x1 then leaves the brgemm kernel.)
+        let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]  // (2 C, 3, 1, 1)
+        let C = cfg.lCh
+        var ws = [Float](repeating: 0, count: 3 * C), wt = ws
+        for n in 0..<C {
+            for c in 0..<3 {
+                ws[c * C + n] = mod[n * 3 + c]
+                wt[c * C + n] = mod[(C + n) * 3 + c]
+            }
+        }
+        let sb = modBias[0..<C].map { $0 + 1 }, tb = Array(modBias[C...])
+        let (gMem, lMem, rowPixels) = (g, lBody, bw)
+        phaseB.append(KernelStep(name: "calibrate", layouts: "g acdb  L acdb", rows: bh, threads: threads) { begin, end in
+            ws.withUnsafeBufferPointer { ws in
+                wt.withUnsafeBufferPointer { wt in
+                    sb.withUnsafeBufferPointer { sb in
+                        tb.withUnsafeBufferPointer { tb in
+                            sckd_ldfc_calibrate(gMem.pointer, lMem.pointer, bf16, Int32(C), ws.baseAddress, sb.baseAddress,
+                                                wt.baseAddress, tb.baseAddress, begin * rowPixels, end * rowPixels)
+                        }
+                    }
+                }
+            }
+            return 0
+        })
         for i in 0..<cfg.lBlocks {
             if cfg.lDense { try resBlock("l_blocks.\(i)", g, into: &phaseB) } else { try dsBlock("l_blocks.\(i)", g, into: &phaseB) }
         }

@@ -61,6 +61,15 @@ void sckd_rgbf_to_yuv8(const float *r, const float *g, const float *b, int width
                        float kr, float kg, float kb, float y_offset, float y_scale, float cb_scale, float cr_scale,
                        uint8_t *y, int y_stride, uint8_t *u, int u_stride, uint8_t *v, int v_stride);
 
+/* LGC's light-guided calibration, in place on pixels [p_begin, p_end) of the feature map `g`
+ * (channels-last, `channels` per pixel) guided by the illumination `l` at the same resolution
+ * (channels-last, 3 per pixel), both float or both bfloat16 (`bf16`):
+ * g = g * (s_bias + Ws l) + (t_bias + Wt l), Ws and Wt channel-minor [3][channels] (s_bias holds
+ * the "1 +" of g * (1 + scale)). The arithmetic is float; bfloat16 is rounded once, on the store.
+ * One pass over g instead of two 1x1 convolutions and a binary primitive. */
+void sckd_ldfc_calibrate(void *g, const void *l, int bf16, int channels, const float *ws, const float *s_bias,
+                         const float *wt, const float *t_bias, size_t p_begin, size_t p_end);
+
 /* The sum of n floats (blocks summed in float, the blocks' sums in double). */
 double sckd_sum_f32(const float *x, size_t n);
 
