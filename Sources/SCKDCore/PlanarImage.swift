@@ -58,8 +58,9 @@ public final class PlanarImage: @unchecked Sendable {
         return out
     }
 
-    /// The mean linear light of the sRGB-coded samples, over about 2^17 of them evenly spread (the
-    /// exposure measure that `exposed(by:)` scales: doubling the exposure doubles it).
+    /// The mean linear light of the sRGB-coded samples, over about 2^17 of them in runs of 64
+    /// spread evenly (the exposure measure that `exposed(by:)` scales: doubling the exposure doubles
+    /// it).
     public func linearLightMean() -> Double {
         sckd_linear_light_mean(data, count, max(1, count >> 17))
     }

@@ -78,8 +78,8 @@ double sckd_sum_f32(const float *x, size_t n);
  * be the same. */
 void sckd_expose_f32(const float *src, float *dst, size_t n, float gain);
 
-/* The mean linear light of sRGB-coded samples (clamped to [0, 1]), over every `step`-th sample:
- * the exposure of a picture in the quantity that a longer exposure scales. */
+/* The mean linear light of sRGB-coded samples (clamped to [0, 1]), over one block of 64 samples in
+ * every `step` blocks: the exposure of a picture in the quantity that a longer exposure scales. */
 double sckd_linear_light_mean(const float *x, size_t n, size_t step);
 
 #ifdef __cplusplus
