@@ -231,25 +231,22 @@ final class Plan {
         // slower for the real-time one, whose 1x1 then leaves the brgemm kernel.)
         let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]  // (2 C, 3, 1, 1)
         let C = cfg.lCh
-        var ws = [Float](repeating: 0, count: 3 * C), wt = ws
+        // One buffer: Ws [3][C] | s_bias [C] | Wt [3][C] | t_bias [C].
+        var p = [Float](repeating: 0, count: 8 * C)
         for n in 0..<C {
             for c in 0..<3 {
-                ws[c * C + n] = mod[n * 3 + c]
-                wt[c * C + n] = mod[(C + n) * 3 + c]
+                p[c * C + n] = mod[n * 3 + c]
+                p[4 * C + c * C + n] = mod[(C + n) * 3 + c]
             }
+            p[3 * C + n] = modBias[n] + 1
+            p[7 * C + n] = modBias[C + n]
         }
-        let sb = modBias[0..<C].map { $0 + 1 }, tb = Array(modBias[C...])
-        let (gMem, lMem, rowPixels) = (g, lBody, bw)
+        let (calibration, gMem, lMem, rowPixels) = (p, g, lBody, bw)
         phaseB.append(KernelStep(name: "calibrate", layouts: "g acdb  L acdb", rows: bh, threads: threads) { begin, end in
-            ws.withUnsafeBufferPointer { ws in
-                wt.withUnsafeBufferPointer { wt in
-                    sb.withUnsafeBufferPointer { sb in
-                        tb.withUnsafeBufferPointer { tb in
-                            sckd_ldfc_calibrate(gMem.pointer, lMem.pointer, bf16, Int32(C), ws.baseAddress, sb.baseAddress,
-                                                wt.baseAddress, tb.baseAddress, begin * rowPixels, end * rowPixels)
-                        }
-                    }
-                }
+            calibration.withUnsafeBufferPointer { p in
+                let b = p.baseAddress!
+                sckd_ldfc_calibrate(gMem.pointer, lMem.pointer, bf16, Int32(C), b, b + 3 * C, b + 4 * C, b + 7 * C,
+                                    begin * rowPixels, end * rowPixels)
             }
             return 0
         })
