@@ -22,7 +22,10 @@ import SCKDCore
 /// Strength 0 is per-frame processing, bit for bit.
 public final class TemporalSmoother {
     public let strength: Float
-    let stepThreshold: Float = 0.2      // |log exposure change| that may be a step (jitter of ±15 % stays below)
+    /// |log exposure change| that may be a step: ±15 % jitter stays below, a doubling does not. In
+    /// linear light (with `stabiliseInput`) a change of exposure k moves the log mean by log k; on
+    /// sRGB-coded values by about log k / 2.4, hence the two values.
+    var stepThreshold: Float { stabiliseInput ? 0.45 : 0.2 }
     let stillBelow: Float = 0.04        // relative structural change treated as noise
     let movingAbove: Float = 0.15       // relative structural change treated as motion
     let cutThreshold: Float = 0.35      // mean relative change of a scene cut

@@ -87,6 +87,20 @@ final class TemporalSmootherTests: XCTestCase {
         XCTAssertEqual(off.lastGain, 1, "strength 0 is per-frame")
     }
 
+    /// Stabilising in linear light, the exposure measure moves ~2.4x as far in log terms as the
+    /// sRGB-coded mean does: an auto-exposure hunting by ±25 % is still no step; a doubling is.
+    func testLinearLightJitterIsNoStepButADoublingIs() {
+        var rng = SeededGenerator()
+        let s = TemporalSmoother(strength: 0.8, stabiliseInput: true)
+        for _ in 0..<300 {
+            let k = 1 + Float.random(in: -0.25...0.25, using: &rng)
+            _ = s.smooth(map(k, rng: &rng), inputMean: 0.05 * Double(k))
+        }
+        XCTAssertEqual(s.exposureSteps, 0)
+        for _ in 0..<10 { _ = s.smooth(map(2, rng: &rng), inputMean: 0.1) }
+        XCTAssertEqual(s.exposureSteps, 1)
+    }
+
     func testExposureStepIsFollowedWithinTenFrames() {
         var rng = SeededGenerator()
         let s = TemporalSmoother(strength: 0.8)
