@@ -1,13 +1,8 @@
-# configs/distill-ldfc-net.py's recipe (the same steps as the no-teacher twin, configs/student-ldfc-net.py)
+# configs/distill-ldfc-net.py's recipe and steps (those of the no-teacher twin, configs/student-ldfc-net.py)
 # with the second teacher, configs/teacher-v2.py: the first teacher was weaker than the students.
-mode = "distill"
-model = "ldfc-net"
-teacher = "teacher-v2"
-steps = 7000
-w_bright = 0.5
-w_colour = 0.5
-w_texture = 0.5
-w_output = 0.5
-teacher_calibration = True  # per-image exposure gain on the teacher's outputs (train.py calibrate_teacher)
+import runpy as _runpy
+from pathlib import Path as _Path
 
-# Everything else is train.py DEFAULTS (batch 8, patch 128, lr 1e-3, L1 + 0.5 (1 - SSIM), prior 0.1, self-calibration 0.05).
+globals().update({k: v for k, v in _runpy.run_path(str(_Path(__file__).with_name("distill-ldfc-net.py"))).items()
+                  if not k.startswith("_")})
+teacher = "teacher-v2"
