@@ -65,7 +65,9 @@ def main():
     ap.add_argument("--out", default=str(WEIGHTS))
     ap.add_argument("--checkpoint", action="append", default=[], metavar="NET=CHECKPOINT",
                     help="export checkpoints/CHECKPOINT.pt as NET (default: the distilled run, distill-NET)")
-    ap.add_argument("--only", action="append", choices=list(CHECKPOINT_FOR), help="export only this student (repeatable)")
+    ap.add_argument("--only", action="append", choices=list(CHECKPOINT_FOR) + ["teacher"],
+                    help="export only this network (repeatable)")
+    ap.add_argument("--teacher", default="teacher-v2", metavar="CHECKPOINT", help="the teacher's checkpoint (default: %(default)s)")
     args = ap.parse_args()
     for spec in args.checkpoint:
         net, _, ckpt = spec.partition("=")
@@ -95,11 +97,12 @@ def main():
         save_file(golden(m), str(out / f"golden-{name}.safetensors"), metadata={"model": name})
         print(f"{name}: {out / f'{name}.safetensors'}", file=sys.stderr)
     t = RetinexTeacher()
-    c = None if args.random or args.only else load_compact(t, "teacher")
+    c = None if args.random or (args.only and "teacher" not in args.only) else load_compact(t, args.teacher)
     if c:
         save_file({k: v.half().contiguous() for k, v in t.state_dict().items()}, str(out / "teacher.safetensors"),
                   metadata={"arch": "sckd-retinex-teacher", "arch_version": "1", "dtype": "float16",
-                            "checkpoint": "teacher", "trained_steps": str(c["step"])})
+                            "checkpoint": args.teacher, "trained_steps": str(c["step"])})
+        print(f"teacher ({args.teacher}): {out / 'teacher.safetensors'}", file=sys.stderr)
 
 
 if __name__ == "__main__":
