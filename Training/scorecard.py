@@ -24,6 +24,7 @@ ROWS = [  # (label, network, checkpoint)
     ("ldfc-net, no teacher (ablation)", "ldfc-net", "student-ldfc-net"),
     ("ldfc-net-rt, distilled from the first teacher", "ldfc-net-rt", "distill-ldfc-net-rt"),
     ("ldfc-net-rt, distilled from teacher-v2", "ldfc-net-rt", "distill-ldfc-net-rt-t2"),
+    ("ldfc-net-rt, distilled from teacher-v2, no brightness term", "ldfc-net-rt", "distill-ldfc-net-rt-t2-nobright"),
     ("ldfc-net-rt, no teacher (ablation)", "ldfc-net-rt", "student-ldfc-net-rt"),
 ]
 
