@@ -102,14 +102,15 @@ struct BenchCommand: ParsableCommand {
                     var line = "\(label) \(name)".padding(toLength: 34, withPad: " ", startingAt: 0)
                     line += String(format: "%7.2f/%-7.2f %5.1f%%", netMs, netP95, 100 * fraction)
                     if !networkOnly, let path {
-                        let (fps, stats) = try pipeline(path: path, model: model, precision: precision, out: "\(tmp)/out.mp4")
+                        let setup = try pipelineSetup(model: model, precision: precision)
+                        let (fps, stats) = try pipeline(path: path, setup: setup, out: "\(tmp)/out.mp4")
                         row["e2e_fps"] = fps
                         row["cpu_ms_per_frame"] = stats.cpuPerFrame
                         var stageRows: [String: Any] = [:]
                         line += String(format: "  %8.1f %7.1f ", fps, stats.cpuPerFrame)
                         // The same run without the encoder (FFmpeg's null muxer): what the pipeline
                         // itself costs beside the network, apart from x264.
-                        let (bareFps, bare) = try pipeline(path: path, model: model, precision: precision, out: "\(tmp)/out.null", encode: false)
+                        let (bareFps, bare) = try pipeline(path: path, setup: setup, out: "\(tmp)/out.null", encode: false)
                         row["no_encode_fps"] = bareFps
                         row["no_encode_cpu_ms_per_frame"] = bare.cpuPerFrame
                         line += String(format: "  %8.1f %7.1f  ", bareFps, bare.cpuPerFrame)
@@ -148,19 +149,28 @@ struct BenchCommand: ParsableCommand {
         return (t[t.count / 2], t[min(t.count - 1, Int(Double(t.count - 1) * 0.95 + 0.5))])
     }
 
-    /// One `sckd enhance` run (x264 veryfast to a temporary file; without `encode`, to FFmpeg's
-    /// null muxer): fps and stage statistics.
-    func pipeline(path: String, model: String, precision: Precision, out: String, encode: Bool = true) throws -> (Double, PipelineStats) {
-        let reader = try VideoReader(path: path, copyAudio: false)
-        let writer = try VideoWriter(output: try OutputFile(path: out, overwrite: true, inputPath: path),
-                                     settings: encode ? EncoderSettings() : EncoderSettings(container: "null"),
-                                     video: reader.video, copiedStreams: [])
+    /// What every pipeline run of one configuration shares: the model options each worker builds
+    /// its enhancer from, and the pipeline configuration with the enhancer's exposure behaviour,
+    /// read once from a probe.
+    func pipelineSetup(model: String, precision: Precision) throws -> (options: ModelOptions, configuration: PipelineConfiguration) {
         var options = try ModelOptions.parse(["--model", model, "--precision", precision.rawValue] + (weights.map { ["--weights", $0] } ?? []))
         let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount)
         options.threads = plan.threadsPerWorker
         var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 4, smoothing: 0.8)
         configuration.adopt(try options.makeEnhancer().0)
-        let job = EnhanceJob(reader: reader, writer: writer, configuration: configuration,
+        return (options, configuration)
+    }
+
+    /// One `sckd enhance` run (x264 veryfast to a temporary file; without `encode`, to FFmpeg's
+    /// null muxer): fps and stage statistics.
+    func pipeline(path: String, setup: (options: ModelOptions, configuration: PipelineConfiguration), out: String,
+                  encode: Bool = true) throws -> (Double, PipelineStats) {
+        let reader = try VideoReader(path: path, copyAudio: false)
+        let writer = try VideoWriter(output: try OutputFile(path: out, overwrite: true, inputPath: path),
+                                     settings: encode ? EncoderSettings() : EncoderSettings(container: "null"),
+                                     video: reader.video, copiedStreams: [])
+        let options = setup.options
+        let job = EnhanceJob(reader: reader, writer: writer, configuration: setup.configuration,
                              makeEnhancer: { try options.makeEnhancer().0 })
         job.maxFrames = frames
         let report = try job.run()
