@@ -7,7 +7,8 @@ Clips are made from a still (Samples/chelsea-gt.png, a static camera) the way a 
 record it at night (linear light, exposure / 20, Poisson shot noise, read noise, 8-bit sRGB):
 - jitter: per-frame exposure jitter of +-15 % (auto-exposure hunting), 100 frames;
 - step: the exposure doubles at frame 40 (a light switched on), 80 frames;
-- pan: a slow pan across the still, for ghosting (a frame of each run is saved side by side).
+- pan: a slow pan across the still, for ghosting (a frame of each run is saved side by side);
+- noise: the same exposure every frame, sensor noise only: the floor that smoothing can reach.
 Flicker = standard deviation of the frame-to-frame change of mean output luma (Rec. 709 on the
 8-bit output). Settling = frames after the step until mean luma stays within 5 % of its final level.
 Needs numpy, pillow and the release build (swift build -c release).
@@ -85,6 +86,7 @@ def main():
     }
     pan_w = w - 60
     clips["pan"] = [capture(lin[:, i // 2:i // 2 + pan_w], base, rng) for i in range(100)]
+    clips["noise"] = [capture(lin, base, rng) for _ in range(100)]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, frames in clips.items():
@@ -96,7 +98,10 @@ def main():
                 dst = Path(tmp) / f"{name}-{s}.mkv"
                 enhance(src, dst, args.model, s)
                 runs[s] = read_clip(dst, fw, h)
-            if name == "jitter":
+            if name == "noise":
+                f0, f1 = (np.diff(luma(runs[s])).std() for s in (0.0, args.smoothing))
+                rows.append(f"| static clip without exposure jitter (sensor noise only: the floor) | {f0:.5f} | {f1:.5f} | |")
+            elif name == "jitter":
                 f0, f1 = (np.diff(luma(runs[s])).std() for s in (0.0, args.smoothing))
                 rows.append(f"| flicker (std of frame-to-frame mean-luma change) | {f0:.5f} | {f1:.5f} | {f0 / f1:.1f}x less |")
             elif name == "step":
