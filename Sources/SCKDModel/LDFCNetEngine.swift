@@ -38,9 +38,14 @@ public final class LDFCNetEngine: FrameEnhancer {
 
     struct Size: Hashable { let width: Int, height: Int }
 
-    public init(weights: LDFCNetWeights, threads: Int = 0, precision: Precision = .fp32) throws {
+    /// Whether depthwise-separable blocks run as one fused C pass (where the CPU allows) rather
+    /// than as two oneDNN primitives; off only to compare the two.
+    public let fusedBlocks: Bool
+
+    public init(weights: LDFCNetWeights, threads: Int = 0, precision: Precision = .fp32, fusedBlocks: Bool = true) throws {
         self.weights = weights
         self.precision = precision
+        self.fusedBlocks = fusedBlocks
         self.threads = threads > 0 ? threads : Int(omp_get_max_threads())
         ctx = try DNNLContext()
     }
@@ -113,7 +118,8 @@ public final class LDFCNetEngine: FrameEnhancer {
     func plan(width: Int, height: Int) throws -> Plan {
         let key = Size(width: width, height: height)
         if let p = plans[key] { return p }
-        let p = try Plan(weights: weights, ctx: ctx, width: width, height: height, precision: precision, threads: threads)
+        let p = try Plan(weights: weights, ctx: ctx, width: width, height: height, precision: precision, threads: threads,
+                         fusedBlocks: fusedBlocks)
         plans[key] = p
         planOrder.append(key)
         if planOrder.count > maxPlans { plans[planOrder.removeFirst()] = nil }
@@ -147,9 +153,14 @@ final class Plan {
     /// `FrameEnhancer.enhance(_:illumination:inputGain:)`); set before each execution.
     var inputGain: Float = 1
 
-    init(weights: LDFCNetWeights, ctx: DNNLContext, width: Int, height: Int, precision: Precision, threads: Int) throws {
+    /// Depthwise-separable blocks as one C pass each (`sckd_ldfc_ds_block`).
+    let fusedBlocks: Bool
+
+    init(weights: LDFCNetWeights, ctx: DNNLContext, width: Int, height: Int, precision: Precision, threads: Int,
+         fusedBlocks: Bool) throws {
         self.ctx = ctx
         self.threads = threads
+        self.fusedBlocks = fusedBlocks
         self.weights = weights
         dt = precision == .bf16 ? dnnl_bf16 : dnnl_f32
         let cfg = weights.config
@@ -173,12 +184,18 @@ final class Plan {
         }
         var a = try conv("a_down1", src: pictureA, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
         a = try conv("a_down2", src: a, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
-        for i in 0..<cfg.aBlocks { try dsBlock("a_blocks.\(i)", a, into: &phaseA) }
+        a = try dsBlocks("a_blocks", count: cfg.aBlocks, a, into: &phaseA)
         let floor = LDFCNetConfig.illuminationFloor
         // Jit convolutions write blocked layouts; the 3-plane map is reordered into the planar output.
-        let aLast = try DNNLMemory(try memoryDesc([1, cfg.aCh, h4, w4], dt, Plan.featureLayout), ctx)
-        keep.append(aLast)
-        try reorder("a_head.input", from: a, to: aLast, into: &phaseA)
+        // a_head reads channels-last; 16 channels in 16-blocks are that already (a view, no copy).
+        let aLast: DNNLMemory
+        if let view = try channelsLastView(a) {
+            aLast = view
+        } else {
+            aLast = try DNNLMemory(try memoryDesc([1, cfg.aCh, h4, w4], dt, Plan.featureLayout), ctx)
+            keep.append(aLast)
+            try reorder("a_head.input", from: a, to: aLast, into: &phaseA)
+        }
         let head = try conv("a_head", src: aLast, out: 3, k: 3, stride: 1, post: [.sigmoid, .linear(alpha: 1 - floor, beta: floor)],
                             dstDesc: try memoryDesc([1, 3, h4, w4], dnnl_f32, Plan.featureLayout),
                             into: &phaseA)
@@ -211,7 +228,7 @@ final class Plan {
         let (bw, bh) = quarter ? (w4, h4) : (w2, h2)
         let bodyDesc = try memoryDesc([1, cfg.lCh, bh, bw], dt, Plan.featureLayout)
         var f: DNNLMemory?
-        let g: DNNLMemory
+        var g: DNNLMemory
         let lBody = try DNNLMemory(try memoryDesc([1, 3, bh, bw], dt, Plan.featureLayout), ctx)
         keep.append(lBody)
         if quarter {
@@ -250,8 +267,10 @@ final class Plan {
             }
             return 0
         })
-        for i in 0..<cfg.lBlocks {
-            if cfg.lDense { try resBlock("l_blocks.\(i)", g, into: &phaseB) } else { try dsBlock("l_blocks.\(i)", g, into: &phaseB) }
+        if cfg.lDense {
+            for i in 0..<cfg.lBlocks { try resBlock("l_blocks.\(i)", g, into: &phaseB) }
+        } else {
+            g = try dsBlocks("l_blocks", count: cfg.lBlocks, g, into: &phaseB)
         }
 
         // The residual: E + residual, clamped, lands in the output.
@@ -298,6 +317,12 @@ final class Plan {
         return (w1, b1)
     }
 
+    /// bfloat16 bits of `f`, rounded to nearest even (as oneDNN converts).
+    func bfloat16Bits(_ f: Float) -> UInt16 {
+        let u = f.bitPattern
+        return UInt16(truncatingIfNeeded: (u &+ 0x7fff &+ ((u >> 16) & 1)) >> 16)
+    }
+
     // MARK: - Layer builders
 
     /// A convolution from `weights[name.weight]` (PyTorch O,I,KH,KW), zero padding k/2. The
@@ -342,6 +367,66 @@ final class Plan {
         let c = Int(h.desc.dims.1)
         let t = try conv("\(name).dw", src: h, out: c, k: 3, stride: 1, groups: c, post: [.relu], dstDesc: h.desc, into: &list)
         try conv("\(name).pw", src: t, out: c, k: 1, stride: 1, post: [.sum, .relu], dst: h, into: &list)
+    }
+
+    /// `count` depthwise-separable blocks `prefix.i` on `h`; returns the memory holding the result.
+    /// Where the layout and the CPU allow, each block is one C pass out of place, alternating
+    /// between `h` and a second buffer; else two primitives per block, in place.
+    func dsBlocks(_ prefix: String, count: Int, _ h: DNNLMemory, into list: inout [any PlanStep]) throws -> DNNLMemory {
+        let c = Int(h.desc.dims.1)
+        guard fusedBlocks, count > 0, sckd_ldfc_ds_block_available(Int32(c), dt == dnnl_bf16 ? 1 : 0) != 0,
+              let first = try channelsLastView(h) else {
+            for i in 0..<count { try dsBlock("\(prefix).\(i)", h, into: &list) }
+            return h
+        }
+        let other = try DNNLMemory(first.desc, ctx)
+        keep.append(other)
+        let (H, W) = (Int(h.desc.dims.2), Int(h.desc.dims.3))
+        let bf16 = dt == dnnl_bf16
+        var (src, dst) = (first, other)
+        for i in 0..<count {
+            let name = "\(prefix).\(i)"
+            let dw = weights["\(name).dw.weight"], pw = weights["\(name).pw.weight"]  // (C, 1, 3, 3), (C, C, 1, 1)
+            var dwTaps = [Float](repeating: 0, count: 9 * c)
+            var pwInOut = [Float](repeating: 0, count: c * c)
+            var pwPairs = [UInt16](repeating: 0, count: c * c)
+            for ch in 0..<c { for tap in 0..<9 { dwTaps[tap * c + ch] = dw[ch * 9 + tap] } }
+            for o in 0..<c {
+                for i in 0..<c {
+                    pwInOut[i * c + o] = pw[o * c + i]
+                    pwPairs[((i / 2) * c + o) * 2 + i % 2] = bfloat16Bits(pw[o * c + i])
+                }
+            }
+            let dwBias = weights["\(name).dw.bias"], pwBias = weights["\(name).pw.bias"]
+            let (s, d) = (src, dst)
+            list.append(KernelStep(name: name, layouts: "acdb -> acdb (dw+pw fused)", rows: H, threads: threads) { begin, end in
+                dwTaps.withUnsafeBufferPointer { dwp in dwBias.withUnsafeBufferPointer { dbp in
+                    pwInOut.withUnsafeBufferPointer { pwp in pwPairs.withUnsafeBufferPointer { ppp in
+                        pwBias.withUnsafeBufferPointer { pbp in
+                            sckd_ldfc_ds_block(s.pointer, d.pointer, bf16 ? 1 : 0, Int32(c), Int32(H), Int32(W), dwp.baseAddress,
+                                               dbp.baseAddress, pwp.baseAddress, ppp.baseAddress, pbp.baseAddress,
+                                               Int32(begin), Int32(end))
+                        }
+                    } }
+                } }
+                return 0
+            })
+            swap(&src, &dst)
+        }
+        return src
+    }
+
+    /// `m` described as channels-last (acdb), sharing its data, when its layout already is that:
+    /// acdb itself, or 16-channel blocks of exactly 16 channels. nil otherwise.
+    func channelsLastView(_ m: DNNLMemory) throws -> DNNLMemory? {
+        let layout = layoutName(m.desc)
+        if layout == "acdb" { return m }
+        guard layout == "aBcd16b", m.desc.dims.1 == 16, m.desc.dims.0 == 1 else { return nil }
+        let view = try DNNLMemory(try memoryDesc([1, 16, Int(m.desc.dims.2), Int(m.desc.dims.3)], m.desc.data_type, dnnl_acdb),
+                                  ctx, allocate: false)
+        try view.bind(m.pointer)
+        keep.append(view)
+        return view
     }
 
     /// relu(h + c2(relu(c1(h)))), updating `h` in place.
