@@ -6,6 +6,7 @@
 
 #include "clones.h"
 #include "exposure.h"
+#include "prepare_band.h"
 
 static inline int ceil_half(int n) { return (n + 1) / 2; }
 
@@ -102,6 +103,11 @@ static void space_to_depth4(const float *restrict src, int W, void *dst, size_t 
 
 int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coarse, void *dst, int dst_bf16, int layout,
                       int H, int W, int q_begin, int q_end) {
+    return sckd_ldfc_prepare_band(x, gain, illum, coarse, dst, 0, dst_bf16, layout, H, W, q_begin, q_end);
+}
+
+int sckd_ldfc_prepare_band(const float *x, float gain, const float *illum, float *coarse, void *dst, int dst_q0,
+                           int dst_bf16, int layout, int H, int W, int q_begin, int q_end) {
     const int h4 = ceil_half(ceil_half(H)), w4 = ceil_half(ceil_half(W));
     const size_t plane = (size_t)H * W;
     int *i0 = malloc(sizeof(int) * 2 * (size_t)W);
@@ -128,7 +134,7 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
                 size_t size = dst_bf16 ? 2 : 4;
                 for (int qx = 0; qx < w4; qx++)
                     for (int c = 0; c < 9; c++)
-                        memset((char *)dst + (((size_t)qy * w4 + qx) * 144 + (size_t)c * 16 + (size_t)ry * 4) * size, 0, 4 * size);
+                        memset((char *)dst + (((size_t)(qy - dst_q0) * w4 + qx) * 144 + (size_t)c * 16 + (size_t)ry * 4) * size, 0, 4 * size);
             }
             continue;
         }
@@ -149,7 +155,7 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
             if (layout == SCKD_PREPARE_CONCAT)
                 interleave9(rows[c], W, dst, (size_t)y * W * 9 + c, dst_bf16);
             else
-                space_to_depth4(rows[c], W, dst, (size_t)qy * w4 * 144 + (size_t)c * 16 + (size_t)ry * 4, 144, dst_bf16,
+                space_to_depth4(rows[c], W, dst, (size_t)(qy - dst_q0) * w4 * 144 + (size_t)c * 16 + (size_t)ry * 4, 144, dst_bf16,
                                 scratch);
         }
     }

@@ -158,4 +158,16 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
     }
 
     public func macs(width: Int, height: Int) -> Int { layers(width: width, height: height).reduce(0) { $0 + $1.macs } }
+
+    /// The layers of the table that an engine step computes (for the roofline of `sckd bench
+    /// --profile`): the layer of that name, the layers under it (a fused block "l_blocks.0" is its
+    /// .dw and .pw), and l_mod for the calibration pass, which evaluates that 1x1 convolution.
+    /// Empty for steps that only move data (reorders, the fused elementwise passes).
+    /// A step "a+b" fuses a and b and computes the layers of both.
+    public func layers(computedBy step: String, in table: [Layer]) -> [Layer] {
+        let parts = step.split(separator: "+").map(String.init)
+        return table.filter { layer in
+            parts.contains { $0 == layer.name || layer.name.hasPrefix($0 + ".") || ($0 == "calibrate" && layer.name == "l_mod") }
+        }
+    }
 }

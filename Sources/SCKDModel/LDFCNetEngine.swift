@@ -207,66 +207,97 @@ final class Plan {
         // full-resolution convolution, space-to-depth by 4 for the real-time model, whose 4x4
         // stride-4 convolution then is a 1x1 convolution (a plain matrix product).
         let quarter = cfg.bodyAtQuarter
-        let trainableInput = quarter ? try memoryDesc([1, 144, h4, w4], dt, Plan.featureLayout)
-                                     : try memoryDesc([1, 9, h, w], dt, Plan.featureLayout)
-        let prepared = try DNNLMemory(trainableInput, ctx)
-        keep.append(prepared)
         let (inB, illB, outB) = (inputB, illuminationIn, output)
         let (fw, fh, bf16) = (Int32(w), Int32(h), Int32(dt == dnnl_bf16 ? 1 : 0))
-        let layout = Int32(quarter ? SCKD_PREPARE_SPACE_TO_DEPTH4 : SCKD_PREPARE_CONCAT)
-        phaseB.append(KernelStep(name: "prepare", layouts: "src abcd  dst \(quarter ? "space-to-depth4 " : "")acdb", rows: h4,
-                                 threads: threads) { [unowned self] begin, end in
-            sckd_ldfc_prepare(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
-                              illB.pointer.assumingMemoryBound(to: Float.self),
-                              outB.pointer.assumingMemoryBound(to: Float.self), prepared.pointer, bf16, layout, fh, fw,
-                              Int32(begin), Int32(end))
-        })
 
         // LISC body, at 1/2 resolution behind full-resolution features (quality) or at 1/4 straight
         // from the input (real time), calibrated there by the illumination (LGC: scale, with the
         // "1 +" folded into its bias, and shift).
         let (bw, bh) = quarter ? (w4, h4) : (w2, h2)
         let bodyDesc = try memoryDesc([1, cfg.lCh, bh, bw], dt, Plan.featureLayout)
-        var f: DNNLMemory?
-        var g: DNNLMemory
-        let lBody = try DNNLMemory(try memoryDesc([1, 3, bh, bw], dt, Plan.featureLayout), ctx)
-        keep.append(lBody)
-        if quarter {
-            g = try conv("l_down", src: prepared, out: cfg.lCh, k: 1, stride: 1, post: [.relu], dstDesc: bodyDesc,
-                         weights: weights["l_down.weight"], into: &phaseB)  // (out, c, ky, kx): the layout's order
-            try reorder("l_mod.input", from: illuminationIn, to: lBody, into: &phaseB)
-        } else {
-            let features = try conv("f_in", src: prepared, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
-                                    dstDesc: try memoryDesc([1, cfg.fCh, h, w], dt, Plan.featureLayout), into: &phaseB)
-            f = features
-            g = try conv("l_down", src: features, out: cfg.lCh, k: 3, stride: 2, post: [.relu], dstDesc: bodyDesc, into: &phaseB)
-            try resample("resize2", factor: 2, src: illuminationIn, dst: lBody, into: &phaseB)
-        }
-        // LGC's calibration, g * (1 + scale(L)) + shift(L), in one C pass over g: as two 1x1
-        // convolutions (3 -> 48) and a binary primitive it read and wrote g's size three times.
-        // (Fusing it into l_down as binary post-ops was measured: no faster for the quality model,
-        // slower for the real-time one, whose 1x1 then leaves the brgemm kernel.)
-        let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]  // (2 C, 3, 1, 1)
         let C = cfg.lCh
+        // LGC's calibration, g * (1 + scale(L)) + shift(L), as one C pass over g (or in the
+        // epilogue of the fused body input): as two 1x1 convolutions (3 -> 48) and a binary
+        // primitive it read and wrote g's size three times. (Fusing it into l_down as binary
+        // post-ops was measured: no faster for the quality model, slower for the real-time one,
+        // whose 1x1 then leaves the brgemm kernel.)
+        let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]  // (2 C, 3, 1, 1)
         // One buffer: Ws [3][C] | s_bias [C] | Wt [3][C] | t_bias [C].
-        var p = [Float](repeating: 0, count: 8 * C)
+        var calibration = [Float](repeating: 0, count: 8 * C)
         for n in 0..<C {
             for c in 0..<3 {
-                p[c * C + n] = mod[n * 3 + c]
-                p[4 * C + c * C + n] = mod[(C + n) * 3 + c]
+                calibration[c * C + n] = mod[n * 3 + c]
+                calibration[4 * C + c * C + n] = mod[(C + n) * 3 + c]
             }
-            p[3 * C + n] = modBias[n] + 1
-            p[7 * C + n] = modBias[C + n]
+            calibration[3 * C + n] = modBias[n] + 1
+            calibration[7 * C + n] = modBias[C + n]
         }
-        let (calibration, gMem, lMem, rowPixels) = (p, g, lBody, bw)
-        phaseB.append(KernelStep(name: "calibrate", layouts: "g acdb  L acdb", rows: bh, threads: threads) { begin, end in
-            calibration.withUnsafeBufferPointer { p in
-                let b = p.baseAddress!
-                sckd_ldfc_calibrate(gMem.pointer, lMem.pointer, bf16, Int32(C), b, b + 3 * C, b + 4 * C, b + 7 * C,
-                                    begin * rowPixels, end * rowPixels)
+        var f: DNNLMemory?
+        var g: DNNLMemory
+        if quarter, fusedBlocks, sckd_ldfc_ds_block_available(Int32(C), bf16) != 0 {
+            // Real time, fused: prepare, l_down and the calibration one quarter row at a time
+            // (sckd_ldfc_body_input); the 144-channel space-to-depth map never leaves the cache.
+            let body = try DNNLMemory(bodyDesc, ctx)
+            keep.append(body)
+            g = body
+            let down = weights["l_down.weight"]  // (C, 144) in the space-to-depth channel order
+            var inOut = [Float](repeating: 0, count: 144 * C), pairs = [UInt16](repeating: 0, count: 144 * C)
+            for o in 0..<C {
+                for i in 0..<144 {
+                    inOut[i * C + o] = down[o * 144 + i]
+                    pairs[((i / 2) * C + o) * 2 + i % 2] = bfloat16Bits(down[o * 144 + i])
+                }
             }
-            return 0
-        })
+            let bias = weights["l_down.bias"]
+            phaseB.append(KernelStep(name: "prepare+l_down+calibrate", layouts: "src abcd  dst acdb (fused)", rows: h4,
+                                     threads: threads) { [unowned self] begin, end in
+                inOut.withUnsafeBufferPointer { wp in pairs.withUnsafeBufferPointer { pp in
+                    bias.withUnsafeBufferPointer { bp in calibration.withUnsafeBufferPointer { cp in
+                        let c = cp.baseAddress!
+                        return sckd_ldfc_body_input(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
+                                                    illB.pointer.assumingMemoryBound(to: Float.self),
+                                                    outB.pointer.assumingMemoryBound(to: Float.self), body.pointer, bf16,
+                                                    Int32(C), fh, fw, wp.baseAddress, pp.baseAddress, bp.baseAddress,
+                                                    c, c + 3 * C, c + 4 * C, c + 7 * C, Int32(begin), Int32(end))
+                    } }
+                } }
+            })
+        } else {
+            let trainableInput = quarter ? try memoryDesc([1, 144, h4, w4], dt, Plan.featureLayout)
+                                         : try memoryDesc([1, 9, h, w], dt, Plan.featureLayout)
+            let prepared = try DNNLMemory(trainableInput, ctx)
+            keep.append(prepared)
+            let layout = Int32(quarter ? SCKD_PREPARE_SPACE_TO_DEPTH4 : SCKD_PREPARE_CONCAT)
+            phaseB.append(KernelStep(name: "prepare", layouts: "src abcd  dst \(quarter ? "space-to-depth4 " : "")acdb", rows: h4,
+                                     threads: threads) { [unowned self] begin, end in
+                sckd_ldfc_prepare(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
+                                  illB.pointer.assumingMemoryBound(to: Float.self),
+                                  outB.pointer.assumingMemoryBound(to: Float.self), prepared.pointer, bf16, layout, fh, fw,
+                                  Int32(begin), Int32(end))
+            })
+            let lBody = try DNNLMemory(try memoryDesc([1, 3, bh, bw], dt, Plan.featureLayout), ctx)
+            keep.append(lBody)
+            if quarter {
+                g = try conv("l_down", src: prepared, out: cfg.lCh, k: 1, stride: 1, post: [.relu], dstDesc: bodyDesc,
+                             weights: weights["l_down.weight"], into: &phaseB)  // (out, c, ky, kx): the layout's order
+                try reorder("l_mod.input", from: illuminationIn, to: lBody, into: &phaseB)
+            } else {
+                let features = try conv("f_in", src: prepared, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
+                                        dstDesc: try memoryDesc([1, cfg.fCh, h, w], dt, Plan.featureLayout), into: &phaseB)
+                f = features
+                g = try conv("l_down", src: features, out: cfg.lCh, k: 3, stride: 2, post: [.relu], dstDesc: bodyDesc, into: &phaseB)
+                try resample("resize2", factor: 2, src: illuminationIn, dst: lBody, into: &phaseB)
+            }
+            let (gMem, lMem, rowPixels) = (g, lBody, bw)
+            phaseB.append(KernelStep(name: "calibrate", layouts: "g acdb  L acdb", rows: bh, threads: threads) { begin, end in
+                calibration.withUnsafeBufferPointer { p in
+                    let b = p.baseAddress!
+                    sckd_ldfc_calibrate(gMem.pointer, lMem.pointer, bf16, Int32(C), b, b + 3 * C, b + 4 * C, b + 7 * C,
+                                        begin * rowPixels, end * rowPixels)
+                }
+                return 0
+            })
+        }
         if cfg.lDense {
             for i in 0..<cfg.lBlocks { try resBlock("l_blocks.\(i)", g, into: &phaseB) }
         } else {

@@ -42,6 +42,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Frames through the pipeline per configuration.")
     var frames: Int = 90
 
+    @Flag(help: "Network rows with every convolution a oneDNN primitive (no fused C kernels), to compare.")
+    var unfused = false
+
     @Flag(help: "Network only: skip the pipeline runs.")
     var networkOnly = false
 
@@ -87,7 +90,7 @@ struct BenchCommand: ParsableCommand {
                     var netMs = Double.nan, netP95 = Double.nan, fraction = Double.nan
                     if model != "classic" {
                         let wts = try LDFCNetWeights(path: weightsPath(for: model, explicit: weights))
-                        let engine = try LDFCNetEngine(weights: wts, threads: threads, precision: precision)
+                        let engine = try LDFCNetEngine(weights: wts, threads: threads, precision: precision, fusedBlocks: !unfused)
                         (netMs, netP95) = try networkMilliseconds(engine, width: w, height: h)
                         let flops = 2 * Double(wts.config.macs(width: w, height: h))
                         fraction = flops / (netMs / 1e3) / 1e9 / ceilings[precision.rawValue]!
@@ -96,7 +99,8 @@ struct BenchCommand: ParsableCommand {
                         row["ceiling_fraction"] = fraction
                         row["gmacs"] = flops / 2e9
                         if profile {
-                            for (p, ms) in try engine.profile(width: w, height: h) { print("    \(p.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%8.3f", ms)) ms") }
+                            row["convolution_ceiling_ratio"] = try printProfile(engine, width: w, height: h,
+                                                                                ceiling: ceilings[precision.rawValue]!)
                         }
                     }
                     var line = "\(label) \(name)".padding(toLength: 34, withPad: " ", startingAt: 0)
@@ -136,6 +140,31 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Median and p95 ms of phase A + phase B after two warm-up runs.
+    /// Per step: median ms, the multiply-accumulates of the layers it computes and its time at the
+    /// measured ceiling; then the roofline of DESIGN §5, all convolution steps' time against their
+    /// MACs at the ceiling. Returns that ratio.
+    func printProfile(_ engine: LDFCNetEngine, width w: Int, height h: Int, ceiling: Double) throws -> Double {
+        let table = engine.config.layers(width: w, height: h)
+        var convMs = 0.0, convMacs = 0, totalMs = 0.0
+        print("    step                       ms     MMACs  ms at ceiling   x ceiling")
+        for (step, ms) in try engine.profile(width: w, height: h, runs: max(5, runs)) {
+            let macs = engine.config.layers(computedBy: step, in: table).reduce(0) { $0 + $1.macs }
+            let ideal = 2 * Double(macs) / (ceiling * 1e9) * 1e3
+            totalMs += ms
+            var line = "    " + step.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.3f", ms)
+            if macs > 0 {
+                convMs += ms
+                convMacs += macs
+                line += String(format: "  %8.1f  %13.3f  %9.2fx", Double(macs) / 1e6, ideal, ms / ideal)
+            }
+            print(line)
+        }
+        let ideal = 2 * Double(convMacs) / (ceiling * 1e9) * 1e3
+        print(String(format: "    convolutions %.2f ms for %.1f MMACs, %.2f ms at the ceiling: %.2fx (target <= 1.5x); all steps %.2f ms",
+                     convMs, Double(convMacs) / 1e6, ideal, convMs / ideal, totalMs))
+        return convMs / ideal
+    }
+
     func networkMilliseconds(_ engine: LDFCNetEngine, width: Int, height: Int) throws -> (Double, Double) {
         let frame = PlanarImage(width: width, height: height, channels: 3)
         for i in 0..<frame.count { frame.data[i] = Float((i &* 2654435761) % 1000) / 4000 }

@@ -5,8 +5,9 @@ import XCTest
 
 @testable import SCKDModel
 
-/// The fused depthwise-separable block (one C pass, `sckd_ldfc_ds_block`) against the same blocks as
-/// two oneDNN primitives, which is what runs on a CPU without AVX-512 bf16.
+/// The fused C kernels (`sckd_ldfc_ds_block`: a depthwise-separable block in one pass;
+/// `sckd_ldfc_body_input`: the real-time body's prepare + l_down + calibration) against the same
+/// layers as oneDNN primitives, which is what runs on a CPU without AVX-512 bf16.
 final class FusedBlockTests: XCTestCase {
     /// A picture with detail at every scale, so that every tap and channel matters.
     func picture(width: Int, height: Int) -> PlanarImage {
@@ -39,8 +40,10 @@ final class FusedBlockTests: XCTestCase {
         let (fused, primitives) = try engines("ldfc-net-rt", .fp32)
         let names = try fused.implementations(width: 64, height: 48).map(\.0)
         XCTAssertTrue(names.contains("l_blocks.0") && names.contains("a_blocks.1"), "\(names)")
-        XCTAssertFalse(names.contains("l_blocks.0.dw"))
-        XCTAssertTrue(try primitives.implementations(width: 64, height: 48).map(\.0).contains("l_blocks.0.dw"))
+        XCTAssertTrue(names.contains("prepare+l_down+calibrate"), "\(names)")
+        XCTAssertFalse(names.contains("l_blocks.0.dw") || names.contains("l_down"))
+        let unfused = try primitives.implementations(width: 64, height: 48).map(\.0)
+        XCTAssertTrue(unfused.contains("l_blocks.0.dw") && unfused.contains("l_down"), "\(unfused)")
     }
 
     func testFusedEqualsPrimitivesInFP32() throws {

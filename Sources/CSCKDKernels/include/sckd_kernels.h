@@ -76,12 +76,23 @@ void sckd_ldfc_calibrate(void *g, const void *l, int bf16, int channels, const f
  * (tap ky * 3 + kx), bias dw_b. pw: 1x1, bias pw_b, weights pw_w [in][out] (float maps) or
  * pw_pairs (bfloat16 maps: [in / 2][out][2], input channels 2j and 2j + 1 side by side). src and
  * dst must not overlap (every row of src is read by its neighbours). Only where
- * sckd_ldfc_ds_block_available says so: channels a multiple of 16 up to 64 on a CPU with AVX-512
+ * sckd_ldfc_ds_block_available says so (for the fused kernels here): channels a multiple of 16 up to 64 on a CPU with AVX-512
  * and its bf16 dot products. */
 int sckd_ldfc_ds_block_available(int channels, int bf16);
 void sckd_ldfc_ds_block(const void *src, void *dst, int bf16, int channels, int H, int W, const float *dw_w,
                         const float *dw_b, const float *pw_w, const uint16_t *pw_pairs, const float *pw_b, int y_begin,
                         int y_end);
+
+/* The real-time network's body input in one pass, on quarter rows [q_begin, q_end): what
+ * sckd_ldfc_prepare does with SCKD_PREPARE_SPACE_TO_DEPTH4 (E to `coarse`), then, while each
+ * quarter row of the 144-channel result is in cache, g = relu(l_down) (1x1, weights w [144][channels]
+ * for float maps, w_pairs [72][channels][2] for bfloat16 ones, bias) calibrated as
+ * sckd_ldfc_calibrate does, by the planar illumination `illum` (3 x h4 x w4, float). g is
+ * channels-last [h4][w4][channels], float or bfloat16 (`bf16`). Where
+ * sckd_ldfc_ds_block_available says so. Returns 0, or -1 when out of memory. */
+int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *coarse, void *g, int bf16, int channels,
+                         int H, int W, const float *w, const uint16_t *w_pairs, const float *bias, const float *ws,
+                         const float *s_bias, const float *wt, const float *t_bias, int q_begin, int q_end);
 
 /* The sum of n floats (blocks summed in float, the blocks' sums in double). */
 double sckd_sum_f32(const float *x, size_t n);

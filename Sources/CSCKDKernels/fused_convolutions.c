@@ -1,8 +1,14 @@
 #include "sckd_kernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* LDFC-Net's depthwise-separable block, dst = relu(src + pw(relu(dw(src)))), in one pass.
+#include "prepare_band.h"
+
+/* Convolutions fused with what surrounds them, where oneDNN's primitives are bound by memory
+ * traffic rather than arithmetic.
+ *
+ * 1. LDFC-Net's depthwise-separable block, dst = relu(src + pw(relu(dw(src)))), in one pass.
  *
  * As two oneDNN primitives the block is bound by memory traffic, not arithmetic: the depthwise
  * convolution reads the feature map and writes its result (4.2x its arithmetic at 48 channels,
@@ -14,7 +20,12 @@
  * in registers while the input channels stream by (one broadcast and C/16 FMAs per channel and
  * pixel). bfloat16 maps use the CPU's bf16 dot products, two input channels per instruction,
  * with fp32 accumulation (as oneDNN's bf16 kernels); the depthwise part is computed in fp32 and
- * rounded to bf16 once before the 1x1, where oneDNN would store it as bf16. */
+ * rounded to bf16 once before the 1x1, where oneDNN would store it as bf16.
+ *
+ * 2. The real-time network's body input: the prepare pass (L_up, E, space-to-depth of (x, E, L_up))
+ *    one quarter row at a time into a buffer that stays in cache, the 1x1 l_down on it, relu, and
+ *    LGC's calibration in the epilogue. Unfused, the 144-channel space-to-depth map (33 MB at 720p
+ *    in fp32) was written once and read once, and the calibration read and wrote g again. */
 
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
@@ -93,40 +104,47 @@ SCKD_INLINE void depthwise(const void *src, int bf16, int C, int NB, int H, int 
     }
 }
 
+/* acc[p] = bias + W^T in[p] for P pixels: `in` is float [P][cin] (fp32 maps) or bfloat16 pairs
+ * [P][cin / 2] (bf16 maps); w is [cin][C] (fp32) or pairs [cin / 2][C][2] (bf16). */
+SCKD_INLINE void gemm_tile(__m512 acc[MAX_P][MAX_C / 16], int P, int NB, int cin, int C, int bf16, const float *in,
+                           const uint32_t *in_pairs, const float *w, const uint16_t *w_pairs, const float *bias) {
+    for (int p = 0; p < P; p++)
+        for (int b = 0; b < NB; b++) acc[p][b] = _mm512_loadu_ps(bias + 16 * b);
+    if (bf16) {
+        for (int j = 0; j < cin / 2; j++) {
+            __m512bh wv[MAX_C / 16];
+            for (int b = 0; b < NB; b++) wv[b] = (__m512bh)_mm512_loadu_si512(w_pairs + ((size_t)j * C + 16 * b) * 2);
+            for (int p = 0; p < P; p++) {
+                __m512bh a = (__m512bh)_mm512_set1_epi32((int)in_pairs[(size_t)p * (cin / 2) + j]);
+                for (int b = 0; b < NB; b++) acc[p][b] = _mm512_dpbf16_ps(acc[p][b], a, wv[b]);
+            }
+        }
+    } else {
+        for (int i = 0; i < cin; i++) {
+            __m512 wv[MAX_C / 16];
+            for (int b = 0; b < NB; b++) wv[b] = _mm512_loadu_ps(w + (size_t)i * C + 16 * b);
+            for (int p = 0; p < P; p++) {
+                __m512 a = _mm512_set1_ps(in[(size_t)p * cin + i]);
+                for (int b = 0; b < NB; b++) acc[p][b] = _mm512_fmadd_ps(a, wv[b], acc[p][b]);
+            }
+        }
+    }
+}
+
 /* dst = relu(src + pw(t)) for pixels x0 .. x0+n-1 of row y. fp32: pw_w is [C_in][C_out]; bf16:
  * pw_pairs is [C_in / 2][C_out][2] (two input channels side by side per output, as the dot
  * product instruction takes them). */
 SCKD_INLINE void pointwise(const void *src, void *dst, int bf16, int C, int NB, int W, const float *pw_w,
                            const uint16_t *pw_pairs, const float *pw_b, int y, int x0, int n, int P, const float *t) {
     __m512 acc[MAX_P][MAX_C / 16];
-    for (int p = 0; p < P; p++)
-        for (int b = 0; b < NB; b++) acc[p][b] = _mm512_loadu_ps(pw_b + 16 * b);
-    if (bf16) {
-        /* t as bf16 pairs: one 32-bit word per pixel and pair of channels. */
-        uint32_t tp[MAX_P * MAX_C / 2];
+    uint32_t tp[MAX_P * MAX_C / 2];  /* t as bf16 pairs: one 32-bit word per pixel and pair of channels */
+    if (bf16)
         for (int p = 0; p < P; p++)
             for (int b = 0; b < NB; b++) {
                 __m256i h = (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(t + (size_t)p * C + 16 * b));
                 _mm256_storeu_si256((__m256i *)(tp + (size_t)p * (C / 2) + 8 * b), h);
             }
-        for (int j = 0; j < C / 2; j++) {
-            __m512bh w[MAX_C / 16];
-            for (int b = 0; b < NB; b++) w[b] = (__m512bh)_mm512_loadu_si512(pw_pairs + ((size_t)j * C + 16 * b) * 2);
-            for (int p = 0; p < P; p++) {
-                __m512bh a = (__m512bh)_mm512_set1_epi32((int)tp[p * (C / 2) + j]);
-                for (int b = 0; b < NB; b++) acc[p][b] = _mm512_dpbf16_ps(acc[p][b], a, w[b]);
-            }
-        }
-    } else {
-        for (int i = 0; i < C; i++) {
-            __m512 w[MAX_C / 16];
-            for (int b = 0; b < NB; b++) w[b] = _mm512_loadu_ps(pw_w + (size_t)i * C + 16 * b);
-            for (int p = 0; p < P; p++) {
-                __m512 a = _mm512_set1_ps(t[(size_t)p * C + i]);
-                for (int b = 0; b < NB; b++) acc[p][b] = _mm512_fmadd_ps(a, w[b], acc[p][b]);
-            }
-        }
-    }
+    gemm_tile(acc, P, NB, C, C, bf16, t, tp, pw_w, pw_pairs, pw_b);
     for (int p = 0; p < n; p++) {
         const size_t at = ((size_t)y * W + x0 + p) * C;
         for (int b = 0; b < NB; b++) {
@@ -185,6 +203,81 @@ void sckd_ldfc_ds_block(const void *src, void *dst, int bf16, int channels, int 
     table[channels / 16 - 1][bf16 ? 1 : 0](src, dst, H, W, dw_w, dw_b, pw_w, pw_pairs, pw_b, y_begin, y_end);
 }
 
+/* ---- 2. The real-time body input ---- */
+
+enum { S2D = 144 };  /* channels of the space-to-depth input: 9 x 4 x 4 */
+
+/* One quarter row: g = calibrate(relu(l_down(prepared))). `prepared` holds the row's w4 pixels of
+ * 144 channels (+ P zero pixels of slack for the last register block). */
+SCKD_INLINE void body_row(const void *prepared, const float *illum, void *g, int bf16, int C, int NB, int P, int h4,
+                          int w4, int q, const float *w, const uint16_t *w_pairs, const float *bias, const float *ws,
+                          const float *s_bias, const float *wt, const float *t_bias) {
+    const size_t plane = (size_t)h4 * w4;
+    for (int x0 = 0; x0 < w4; x0 += P) {
+        const int n = w4 - x0 < P ? w4 - x0 : P;
+        __m512 acc[MAX_P][MAX_C / 16];
+        gemm_tile(acc, P, NB, S2D, C, bf16, (const float *)prepared + (size_t)x0 * S2D,
+                  (const uint32_t *)prepared + (size_t)x0 * (S2D / 2), w, w_pairs, bias);
+        for (int p = 0; p < n; p++) {
+            const size_t px = (size_t)q * w4 + x0 + p;
+            const __m512 l0 = _mm512_set1_ps(illum[px]), l1 = _mm512_set1_ps(illum[plane + px]),
+                         l2 = _mm512_set1_ps(illum[2 * plane + px]);
+            for (int b = 0; b < NB; b++) {
+                const int o = 16 * b;
+                __m512 sc = _mm512_fmadd_ps(l0, _mm512_loadu_ps(ws + o), _mm512_loadu_ps(s_bias + o));
+                sc = _mm512_fmadd_ps(l1, _mm512_loadu_ps(ws + C + o), sc);
+                sc = _mm512_fmadd_ps(l2, _mm512_loadu_ps(ws + 2 * C + o), sc);
+                __m512 sh = _mm512_fmadd_ps(l0, _mm512_loadu_ps(wt + o), _mm512_loadu_ps(t_bias + o));
+                sh = _mm512_fmadd_ps(l1, _mm512_loadu_ps(wt + C + o), sh);
+                sh = _mm512_fmadd_ps(l2, _mm512_loadu_ps(wt + 2 * C + o), sh);
+                const __m512 v = _mm512_max_ps(acc[p][b], _mm512_setzero_ps());
+                store16(g, px * C + o, _mm512_fmadd_ps(v, sc, sh), bf16);
+            }
+        }
+    }
+}
+
+#define SCKD_BODY_VARIANT(NAME, C, P, BF16)                                                                        \
+    SCKD_AVX512 static void NAME(const void *prepared, const float *illum, void *g, int h4, int w4, int q,         \
+                                 const float *w, const uint16_t *w_pairs, const float *bias, const float *ws,      \
+                                 const float *s_bias, const float *wt, const float *t_bias) {                      \
+        body_row(prepared, illum, g, BF16, C, C / 16, P, h4, w4, q, w, w_pairs, bias, ws, s_bias, wt, t_bias);     \
+    }
+SCKD_BODY_VARIANT(body16_f32, 16, 16, 0)
+SCKD_BODY_VARIANT(body16_bf16, 16, 16, 1)
+SCKD_BODY_VARIANT(body32_f32, 32, 12, 0)
+SCKD_BODY_VARIANT(body32_bf16, 32, 12, 1)
+SCKD_BODY_VARIANT(body48_f32, 48, 8, 0)
+SCKD_BODY_VARIANT(body48_bf16, 48, 8, 1)
+SCKD_BODY_VARIANT(body64_f32, 64, 6, 0)
+SCKD_BODY_VARIANT(body64_bf16, 64, 6, 1)
+
+int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *coarse, void *g, int bf16, int channels,
+                         int H, int W, const float *w, const uint16_t *w_pairs, const float *bias, const float *ws,
+                         const float *s_bias, const float *wt, const float *t_bias, int q_begin, int q_end) {
+    typedef void (*variant)(const void *, const float *, void *, int, int, int, const float *, const uint16_t *,
+                            const float *, const float *, const float *, const float *, const float *);
+    static const variant table[4][2] = {{body16_f32, body16_bf16},
+                                        {body32_f32, body32_bf16},
+                                        {body48_f32, body48_bf16},
+                                        {body64_f32, body64_bf16}};
+    const int h4 = ((H + 1) / 2 + 1) / 2, w4 = ((W + 1) / 2 + 1) / 2;
+    const size_t bytes = ((size_t)w4 + MAX_P) * S2D * (bf16 ? 2 : 4);
+    void *prepared = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!prepared) return -1;
+    memset(prepared, 0, bytes);  /* the slack past w4 stays zero */
+    const variant row = table[channels / 16 - 1][bf16 ? 1 : 0];
+    for (int q = q_begin; q < q_end; q++) {
+        if (sckd_ldfc_prepare_band(x, gain, illum, coarse, prepared, q, bf16, SCKD_PREPARE_SPACE_TO_DEPTH4, H, W, q, q + 1)) {
+            free(prepared);
+            return -1;
+        }
+        row(prepared, illum, g, h4, w4, q, w, w_pairs, bias, ws, s_bias, wt, t_bias);
+    }
+    free(prepared);
+    return 0;
+}
+
 #else
 
 int sckd_ldfc_ds_block_available(int channels, int bf16) {
@@ -198,6 +291,14 @@ void sckd_ldfc_ds_block(const void *src, void *dst, int bf16, int channels, int 
                         int y_end) {
     (void)src; (void)dst; (void)bf16; (void)channels; (void)H; (void)W; (void)dw_w; (void)dw_b; (void)pw_w;
     (void)pw_pairs; (void)pw_b; (void)y_begin; (void)y_end;
+}
+
+int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *coarse, void *g, int bf16, int channels,
+                         int H, int W, const float *w, const uint16_t *w_pairs, const float *bias, const float *ws,
+                         const float *s_bias, const float *wt, const float *t_bias, int q_begin, int q_end) {
+    (void)x; (void)gain; (void)illum; (void)coarse; (void)g; (void)bf16; (void)channels; (void)H; (void)W; (void)w;
+    (void)w_pairs; (void)bias; (void)ws; (void)s_bias; (void)wt; (void)t_bias; (void)q_begin; (void)q_end;
+    return -1;
 }
 
 #endif
