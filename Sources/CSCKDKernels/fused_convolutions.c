@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "prepare_band.h"
 
@@ -205,6 +206,12 @@ void sckd_ldfc_ds_block(const void *src, void *dst, int bf16, int channels, int 
 
 /* ---- 2. The real-time body input ---- */
 
+static uint64_t monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 enum { S2D = 144 };  /* channels of the space-to-depth input: 9 x 4 x 4 */
 
 /* One quarter row: g = calibrate(relu(l_down(prepared))). `prepared` holds the row's w4 pixels of
@@ -254,7 +261,8 @@ SCKD_BODY_VARIANT(body64_bf16, 64, 6, 1)
 
 int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *coarse, void *g, int bf16, int channels,
                          int H, int W, const float *w, const uint16_t *w_pairs, const float *bias, const float *ws,
-                         const float *s_bias, const float *wt, const float *t_bias, int q_begin, int q_end) {
+                         const float *s_bias, const float *wt, const float *t_bias, int q_begin, int q_end,
+                         uint64_t *prepare_ns) {
     typedef void (*variant)(const void *, const float *, void *, int, int, int, const float *, const uint16_t *,
                             const float *, const float *, const float *, const float *, const float *);
     static const variant table[4][2] = {{body16_f32, body16_bf16},
@@ -267,15 +275,104 @@ int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *
     if (!prepared) return -1;
     memset(prepared, 0, bytes);  /* the slack past w4 stays zero */
     const variant row = table[channels / 16 - 1][bf16 ? 1 : 0];
+    uint64_t spent = 0;
     for (int q = q_begin; q < q_end; q++) {
+        const uint64_t t0 = prepare_ns ? monotonic_ns() : 0;
         if (sckd_ldfc_prepare_band(x, gain, illum, coarse, prepared, q, bf16, SCKD_PREPARE_SPACE_TO_DEPTH4, H, W, q, q + 1)) {
             free(prepared);
             return -1;
         }
+        if (prepare_ns) spent += monotonic_ns() - t0;
         row(prepared, illum, g, h4, w4, q, w, w_pairs, bias, ws, s_bias, wt, t_bias);
     }
+    if (prepare_ns) __atomic_fetch_add(prepare_ns, spent, __ATOMIC_RELAXED);
     free(prepared);
     return 0;
+}
+
+/* ---- 3. Phase A's illumination head ---- */
+
+/* e^x for x in [-88, 88]: 2^n e^f, |f| <= ln2 / 2, degree-6 polynomial (relative error ~2e-7). */
+SCKD_INLINE __m512 exp_ps(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-88.0f)), _mm512_set1_ps(88.0f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 f = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    f = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), f);
+    __m512 p = _mm512_set1_ps(1.0f / 720);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+enum { HEAD_IN = 16, HEAD_OUT = 3 };
+
+/* Row yy of the channels-last map as 16 planes of `stride` floats, pixel x at index x + 1 (index 0
+ * and everything past W stay zero: the convolution's padding); zeros when yy is outside. */
+SCKD_AVX512 static void head_planes(const void *a, int bf16, int H, int W, int yy, size_t stride, float *planes) {
+    if (yy < 0 || yy >= H) {
+        memset(planes, 0, sizeof(float) * HEAD_IN * stride);
+        return;
+    }
+    for (int x = 0; x < W; x++) {
+        const __m512 v = load16(a, ((size_t)yy * W + x) * HEAD_IN, bf16);
+        float lane[HEAD_IN] __attribute__((aligned(64)));
+        _mm512_store_ps(lane, v);
+        for (int c = 0; c < HEAD_IN; c++) planes[c * stride + 1 + x] = lane[c];
+    }
+}
+
+SCKD_AVX512 static int head_rows(const void *a, int bf16, int H, int W, const float *w, const float *bias, float floor,
+                                 float *L, int y_begin, int y_end) {
+    const size_t stride = (size_t)W + 2 + 16;  /* left zero, W pixels, right zero, a vector of slack */
+    float *ring = calloc(3 * HEAD_IN * stride, sizeof(float));
+    if (!ring) return -1;
+    int held[3] = {-2, -2, -2};  /* the row each slot of the ring holds */
+    const size_t plane = (size_t)H * W;
+    for (int y = y_begin; y < y_end; y++) {
+        const float *rows[3];
+        for (int ky = 0; ky < 3; ky++) {
+            const int yy = y + ky - 1, slot = ((yy % 3) + 3) % 3;
+            if (held[slot] != yy) {
+                head_planes(a, bf16, H, W, yy, stride, ring + (size_t)slot * HEAD_IN * stride);
+                held[slot] = yy;
+            }
+            rows[ky] = ring + (size_t)slot * HEAD_IN * stride;
+        }
+        for (int x0 = 0; x0 < W; x0 += 16) {
+            __m512 acc[HEAD_OUT];
+            for (int o = 0; o < HEAD_OUT; o++) acc[o] = _mm512_set1_ps(bias[o]);
+            for (int c = 0; c < HEAD_IN; c++)
+                for (int ky = 0; ky < 3; ky++) {
+                    const float *r = rows[ky] + (size_t)c * stride + x0;  /* index x0 + kx is pixel x0 + kx - 1 */
+                    const __m512 v0 = _mm512_loadu_ps(r), v1 = _mm512_loadu_ps(r + 1), v2 = _mm512_loadu_ps(r + 2);
+                    for (int o = 0; o < HEAD_OUT; o++) {
+                        const float *wk = w + ((o * HEAD_IN + c) * 3 + ky) * 3;  /* PyTorch (out, in, ky, kx) */
+                        acc[o] = _mm512_fmadd_ps(v0, _mm512_set1_ps(wk[0]), acc[o]);
+                        acc[o] = _mm512_fmadd_ps(v1, _mm512_set1_ps(wk[1]), acc[o]);
+                        acc[o] = _mm512_fmadd_ps(v2, _mm512_set1_ps(wk[2]), acc[o]);
+                    }
+                }
+            const __mmask16 keep = W - x0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (W - x0)) - 1);
+            for (int o = 0; o < HEAD_OUT; o++) {
+                const __m512 e = exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), acc[o]));
+                const __m512 sig = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+                const __m512 l = _mm512_fmadd_ps(sig, _mm512_set1_ps(1.0f - floor), _mm512_set1_ps(floor));
+                _mm512_mask_storeu_ps(L + o * plane + (size_t)y * W + x0, keep, l);
+            }
+        }
+    }
+    free(ring);
+    return 0;
+}
+
+int sckd_ldfc_illumination_head(const void *a, int bf16, int H, int W, const float *w, const float *bias, float floor,
+                                float *L, int y_begin, int y_end) {
+    return head_rows(a, bf16, H, W, w, bias, floor, L, y_begin, y_end);
 }
 
 #else
@@ -295,9 +392,17 @@ void sckd_ldfc_ds_block(const void *src, void *dst, int bf16, int channels, int 
 
 int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *coarse, void *g, int bf16, int channels,
                          int H, int W, const float *w, const uint16_t *w_pairs, const float *bias, const float *ws,
-                         const float *s_bias, const float *wt, const float *t_bias, int q_begin, int q_end) {
+                         const float *s_bias, const float *wt, const float *t_bias, int q_begin, int q_end,
+                         uint64_t *prepare_ns) {
+    (void)prepare_ns;
     (void)x; (void)gain; (void)illum; (void)coarse; (void)g; (void)bf16; (void)channels; (void)H; (void)W; (void)w;
     (void)w_pairs; (void)bias; (void)ws; (void)s_bias; (void)wt; (void)t_bias; (void)q_begin; (void)q_end;
+    return -1;
+}
+
+int sckd_ldfc_illumination_head(const void *a, int bf16, int H, int W, const float *w, const float *bias, float floor,
+                                float *L, int y_begin, int y_end) {
+    (void)a; (void)bf16; (void)H; (void)W; (void)w; (void)bias; (void)floor; (void)L; (void)y_begin; (void)y_end;
     return -1;
 }
 

@@ -165,7 +165,7 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
     /// Empty for steps that only move data (reorders, the fused elementwise passes).
     /// A step "a+b" fuses a and b and computes the layers of both.
     public func layers(computedBy step: String, in table: [Layer]) -> [Layer] {
-        let parts = step.split(separator: "+").map(String.init)
+        let parts = step.replacingOccurrences(of: " (fused)", with: "").split(separator: "+").map(String.init)
         return table.filter { layer in
             parts.contains { $0 == layer.name || layer.name.hasPrefix($0 + ".") || ($0 == "calibrate" && layer.name == "l_mod") }
         }

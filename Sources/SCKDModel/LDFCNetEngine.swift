@@ -104,15 +104,39 @@ public final class LDFCNetEngine: FrameEnhancer {
         try plan.inputB.bind(x.data); try plan.illuminationIn.bind(L.data); try plan.output.bind(out.data)
         let all = plan.phaseA + plan.phaseB
         var times = [[Double]](repeating: [], count: all.count)
+        var prepareShare = [[Double]](repeating: [], count: all.count)
+        plan.measurePrepare = true
+        defer { plan.measurePrepare = false }
         for run in 0..<(runs + 1) {
             for (i, p) in all.enumerated() {
+                plan.prepareNanoseconds.pointee = 0
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 try p.execute(ctx)
                 try check(dnnl_stream_wait(ctx.stream), "stream_wait")
-                if run > 0 { times[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
+                if run > 0 {
+                    times[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    // The fused body input reports the time its threads spent preparing; the
+                    // threads split the rows, so the wall-clock share is that sum per thread.
+                    if let k = p as? KernelStep, plan.prepareNanoseconds.pointee > 0 {
+                        prepareShare[i].append(Double(plan.prepareNanoseconds.pointee) / Double(k.threads) / 1e6)
+                    }
+                }
             }
         }
-        return zip(all, times).map { ($0.name, $1.sorted()[$1.count / 2]) }
+        let median = { (v: [Double]) in v.sorted()[v.count / 2] }
+        var steps: [(String, Double)] = []
+        for (i, p) in all.enumerated() {
+            let ms = median(times[i])
+            if prepareShare[i].isEmpty {
+                steps.append((p.name, ms))
+            } else {
+                // "prepare+l_down+calibrate": the elementwise prepare part apart from the rest.
+                let prep = min(ms, median(prepareShare[i]))
+                steps.append(("prepare (fused)", prep))
+                steps.append((p.name.split(separator: "+").dropFirst().joined(separator: "+") + " (fused)", ms - prep))
+            }
+        }
+        return steps
     }
 
     func plan(width: Int, height: Int) throws -> Plan {
@@ -155,6 +179,10 @@ final class Plan {
 
     /// Depthwise-separable blocks as one C pass each (`sckd_ldfc_ds_block`).
     let fusedBlocks: Bool
+    /// Profiling: the fused body input adds the time it spends preparing here.
+    var measurePrepare = false
+    let prepareNanoseconds = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    deinit { prepareNanoseconds.deallocate() }
 
     init(weights: LDFCNetWeights, ctx: DNNLContext, width: Int, height: Int, precision: Precision, threads: Int,
          fusedBlocks: Bool) throws {
@@ -196,10 +224,23 @@ final class Plan {
             keep.append(aLast)
             try reorder("a_head.input", from: a, to: aLast, into: &phaseA)
         }
-        let head = try conv("a_head", src: aLast, out: 3, k: 3, stride: 1, post: [.sigmoid, .linear(alpha: 1 - floor, beta: floor)],
-                            dstDesc: try memoryDesc([1, 3, h4, w4], dnnl_f32, Plan.featureLayout),
-                            into: &phaseA)
-        try reorder("a_head.planar", from: head, to: illuminationOut, into: &phaseA)
+        if fusedBlocks, cfg.aCh == 16, sckd_ldfc_ds_block_available(16, dt == dnnl_bf16 ? 1 : 0) != 0 {
+            // Three output channels leave oneDNN's vectorised kernels (7x the arithmetic's time):
+            // a C pass vectorised over pixels, writing the planar map directly.
+            let (headW, headB, src, out) = (weights["a_head.weight"], weights["a_head.bias"], aLast, illuminationOut)
+            let (bf16, hh, hw) = (Int32(dt == dnnl_bf16 ? 1 : 0), Int32(h4), Int32(w4))
+            phaseA.append(KernelStep(name: "a_head", layouts: "src acdb  dst abcd (fused sigmoid)", rows: h4, threads: threads) { begin, end in
+                headW.withUnsafeBufferPointer { wp in headB.withUnsafeBufferPointer { bp in
+                    sckd_ldfc_illumination_head(src.pointer, bf16, hh, hw, wp.baseAddress, bp.baseAddress, floor,
+                                                out.pointer.assumingMemoryBound(to: Float.self), Int32(begin), Int32(end))
+                } }
+            })
+        } else {
+            let head = try conv("a_head", src: aLast, out: 3, k: 3, stride: 1, post: [.sigmoid, .linear(alpha: 1 - floor, beta: floor)],
+                                dstDesc: try memoryDesc([1, 3, h4, w4], dnnl_f32, Plan.featureLayout),
+                                into: &phaseA)
+            try reorder("a_head.planar", from: head, to: illuminationOut, into: &phaseA)
+        }
 
         // Phase B, LGC: one fused pass computes L_up, the coarse enhancement E = min(x / L_up, 1)
         // (written straight into the output buffer, where the residual is added at the end) and
@@ -258,7 +299,8 @@ final class Plan {
                                                     illB.pointer.assumingMemoryBound(to: Float.self),
                                                     outB.pointer.assumingMemoryBound(to: Float.self), body.pointer, bf16,
                                                     Int32(C), fh, fw, wp.baseAddress, pp.baseAddress, bp.baseAddress,
-                                                    c, c + 3 * C, c + 4 * C, c + 7 * C, Int32(begin), Int32(end))
+                                                    c, c + 3 * C, c + 4 * C, c + 7 * C, Int32(begin), Int32(end),
+                                                    self.measurePrepare ? self.prepareNanoseconds : nil)
                     } }
                 } }
             })

@@ -89,10 +89,20 @@ void sckd_ldfc_ds_block(const void *src, void *dst, int bf16, int channels, int 
  * for float maps, w_pairs [72][channels][2] for bfloat16 ones, bias) calibrated as
  * sckd_ldfc_calibrate does, by the planar illumination `illum` (3 x h4 x w4, float). g is
  * channels-last [h4][w4][channels], float or bfloat16 (`bf16`). Where
- * sckd_ldfc_ds_block_available says so. Returns 0, or -1 when out of memory. */
+ * sckd_ldfc_ds_block_available says so. When `prepare_ns` is not NULL, the nanoseconds spent in
+ * the prepare part are added to it (atomically: for profiles that separate the elementwise work
+ * from the convolution). Returns 0, or -1 when out of memory. */
 int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *coarse, void *g, int bf16, int channels,
                          int H, int W, const float *w, const uint16_t *w_pairs, const float *bias, const float *ws,
-                         const float *s_bias, const float *wt, const float *t_bias, int q_begin, int q_end);
+                         const float *s_bias, const float *wt, const float *t_bias, int q_begin, int q_end,
+                         uint64_t *prepare_ns);
+
+/* Phase A's head on rows [y_begin, y_end): L = floor + (1 - floor) * sigmoid(conv3x3(a) + bias),
+ * zero padding 1, from `a` channels-last [H][W][16] (float or, when `bf16`, bfloat16) to L planar
+ * 3 x H x W float; w in PyTorch's layout (3, 16, 3, 3). Where sckd_ldfc_ds_block_available(16, ...)
+ * says so. Returns 0, or -1 when out of memory. */
+int sckd_ldfc_illumination_head(const void *a, int bf16, int H, int W, const float *w, const float *bias, float floor,
+                                float *L, int y_begin, int y_end);
 
 /* The sum of n floats (blocks summed in float, the blocks' sums in double). */
 double sckd_sum_f32(const float *x, size_t n);
