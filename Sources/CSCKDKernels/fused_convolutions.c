@@ -9,7 +9,8 @@
 /* Convolutions fused with what surrounds them, where oneDNN's primitives are bound by memory
  * traffic rather than arithmetic.
  *
- * 1. LDFC-Net's depthwise-separable block, dst = relu(src + pw(relu(dw(src)))), in one pass.
+ * 1. LDFC-Net's depthwise-separable blocks, h = relu(h + pw(relu(dw(h)))), in one pass for all
+ *    the blocks of a stage (depth first, row by row).
  *
  * As two oneDNN primitives the block is bound by memory traffic, not arithmetic: the depthwise
  * convolution reads the feature map and writes its result (4.2x its arithmetic at 48 channels,
@@ -51,28 +52,22 @@ SCKD_INLINE void store16(void *base, size_t i, __m512 v, int bf16) {
         _mm512_storeu_ps((float *)base + i, v);
 }
 
-/* relu(dw(src)) for pixels x0 .. x0+n-1 of row y into t[p][C] (float); pixels p >= n are zero.
- * One 16-channel block at a time, its 9 taps in registers, sliding a 3x3 window of columns along
- * the row: each pixel loads one new column (3 vectors) for its 9 FMAs. */
-SCKD_INLINE __m512 column(const void *src, int bf16, int valid_row, size_t row_at, int xx, int W, int C) {
-    if (!valid_row || xx < 0 || xx >= W) return _mm512_setzero_ps();
-    return load16(src, row_at + (size_t)xx * C, bf16);
+/* relu(dw) for pixels x0 .. x0+n-1 of one row into t[p][C] (float); pixels p >= n are zero.
+ * rows[0..2] are the rows above, at and below (NULL: outside the map, zero padding), each
+ * [W][C]. One 16-channel block at a time, its 9 taps in registers, sliding a 3x3 window of
+ * columns along the row: each pixel loads one new column (3 vectors) for its 9 FMAs. */
+SCKD_INLINE __m512 column(const void *row, int bf16, int xx, int W, int C, int b) {
+    if (!row || xx < 0 || xx >= W) return _mm512_setzero_ps();
+    return load16(row, (size_t)xx * C + 16 * b, bf16);
 }
 
-SCKD_INLINE void depthwise(const void *src, int bf16, int C, int NB, int H, int W, const float *dw_w, const float *dw_b,
-                           int y, int x0, int n, int P, float *t) {
-    int valid[3];
-    size_t row_at[3];
-    for (int r = 0; r < 3; r++) {
-        const int yy = y + r - 1;
-        valid[r] = yy >= 0 && yy < H;
-        row_at[r] = valid[r] ? (size_t)yy * W * C : 0;
-    }
+SCKD_INLINE void depthwise(const void *const rows[3], int bf16, int C, int NB, int W, const float *dw_w, const float *dw_b,
+                           int x0, int n, int P, float *t) {
     /* The row below is the only one not yet in cache (the other two were read for the rows
      * before); fetch the next tile's part of it while this tile computes. */
-    if (valid[2] && x0 + P < W) {
+    if (rows[2] && x0 + P < W) {
         const size_t bytes = (size_t)C * (bf16 ? 2 : 4);
-        const char *next = (const char *)src + (row_at[2] + (size_t)(x0 + P) * C) * (bf16 ? 2 : 4);
+        const char *next = (const char *)rows[2] + (size_t)(x0 + P) * bytes;
         const int pixels = W - x0 - P < P ? W - x0 - P : P;
         for (size_t off = 0; off < (size_t)pixels * bytes; off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
     }
@@ -82,8 +77,8 @@ SCKD_INLINE void depthwise(const void *src, int bf16, int C, int NB, int H, int 
         const __m512 bias = _mm512_loadu_ps(dw_b + 16 * b);
         __m512 left[3], mid[3], right[3];
         for (int r = 0; r < 3; r++) {
-            left[r] = column(src, bf16, valid[r], row_at[r] + 16 * b, x0 - 1, W, C);
-            mid[r] = column(src, bf16, valid[r], row_at[r] + 16 * b, x0, W, C);
+            left[r] = column(rows[r], bf16, x0 - 1, W, C, b);
+            mid[r] = column(rows[r], bf16, x0, W, C, b);
         }
         for (int p = 0; p < P; p++) {
             float *out = t + (size_t)p * C + 16 * b;
@@ -93,7 +88,7 @@ SCKD_INLINE void depthwise(const void *src, int bf16, int C, int NB, int H, int 
             }
             __m512 acc = bias;
             for (int r = 0; r < 3; r++) {
-                right[r] = column(src, bf16, valid[r], row_at[r] + 16 * b, x0 + p + 1, W, C);
+                right[r] = column(rows[r], bf16, x0 + p + 1, W, C, b);
                 acc = _mm512_fmadd_ps(left[r], w[3 * r], acc);
                 acc = _mm512_fmadd_ps(mid[r], w[3 * r + 1], acc);
                 acc = _mm512_fmadd_ps(right[r], w[3 * r + 2], acc);
@@ -132,11 +127,11 @@ SCKD_INLINE void gemm_tile(__m512 acc[MAX_P][MAX_C / 16], int P, int NB, int cin
     }
 }
 
-/* dst = relu(src + pw(t)) for pixels x0 .. x0+n-1 of row y. fp32: pw_w is [C_in][C_out]; bf16:
- * pw_pairs is [C_in / 2][C_out][2] (two input channels side by side per output, as the dot
- * product instruction takes them). */
-SCKD_INLINE void pointwise(const void *src, void *dst, int bf16, int C, int NB, int W, const float *pw_w,
-                           const uint16_t *pw_pairs, const float *pw_b, int y, int x0, int n, int P, const float *t) {
+/* out = relu(center + pw(t)) for pixels x0 .. x0+n-1 of one row ([W][C]). fp32: pw_w is
+ * [C_in][C_out]; bf16: pw_pairs is [C_in / 2][C_out][2] (two input channels side by side per
+ * output, as the dot product instruction takes them). */
+SCKD_INLINE void pointwise(const void *center, void *out, int bf16, int C, int NB, const float *pw_w,
+                           const uint16_t *pw_pairs, const float *pw_b, int x0, int n, int P, const float *t) {
     __m512 acc[MAX_P][MAX_C / 16];
     uint32_t tp[MAX_P * MAX_C / 2];  /* t as bf16 pairs: one 32-bit word per pixel and pair of channels */
     if (bf16)
@@ -147,35 +142,66 @@ SCKD_INLINE void pointwise(const void *src, void *dst, int bf16, int C, int NB, 
             }
     gemm_tile(acc, P, NB, C, C, bf16, t, tp, pw_w, pw_pairs, pw_b);
     for (int p = 0; p < n; p++) {
-        const size_t at = ((size_t)y * W + x0 + p) * C;
+        const size_t at = (size_t)(x0 + p) * C;
         for (int b = 0; b < NB; b++) {
-            __m512 v = _mm512_add_ps(acc[p][b], load16(src, at + 16 * b, bf16));
-            store16(dst, at + 16 * b, _mm512_max_ps(v, _mm512_setzero_ps()), bf16);
+            __m512 v = _mm512_add_ps(acc[p][b], load16(center, at + 16 * b, bf16));
+            store16(out, at + 16 * b, _mm512_max_ps(v, _mm512_setzero_ps()), bf16);
         }
     }
 }
 
-/* Rows [y_begin, y_end) with NB = C / 16 output vectors per pixel and P pixels per register block
- * (P * NB accumulators + NB weights + 1 broadcast within the 32 vector registers). */
-SCKD_INLINE void rows(const void *src, void *dst, int bf16, int C, int NB, int P, int H, int W, const float *dw_w,
-                      const float *dw_b, const float *pw_w, const uint16_t *pw_pairs, const float *pw_b, int y_begin,
-                      int y_end) {
+/* One output row of one block, with NB = C / 16 output vectors per pixel and P pixels per
+ * register block (P * NB accumulators + NB weights + 1 broadcast within the 32 vector registers). */
+SCKD_INLINE void block_row(const void *const rows[3], void *out, int bf16, int C, int NB, int P, int W,
+                           const sckd_ds_weights *k) {
     float t[MAX_P * MAX_C] __attribute__((aligned(64)));
-    for (int y = y_begin; y < y_end; y++) {
-        for (int x0 = 0; x0 < W; x0 += P) {
-            const int n = W - x0 < P ? W - x0 : P;
-            depthwise(src, bf16, C, NB, H, W, dw_w, dw_b, y, x0, n, P, t);
-            pointwise(src, dst, bf16, C, NB, W, pw_w, pw_pairs, pw_b, y, x0, n, P, t);
+    for (int x0 = 0; x0 < W; x0 += P) {
+        const int n = W - x0 < P ? W - x0 : P;
+        depthwise(rows, bf16, C, NB, W, k->dw_w, k->dw_b, x0, n, P, t);
+        pointwise(rows[1], out, bf16, C, NB, k->pw_w, k->pw_pairs, k->pw_b, x0, n, P, t);
+    }
+}
+
+/* `count` blocks in sequence, depth first: output rows [y_begin, y_end) of the last block. Block
+ * k's rows live in a ring of 3 rows (row r in slot r mod 3); each step, block 0 makes row s, block
+ * 1 row s - 1, ..., so every row a block reads has just been made and is still in cache. The
+ * band's edges are recomputed by each thread (count - 1 - k rows of block k on either side). */
+SCKD_INLINE int blocks(const void *src, void *dst, int bf16, int C, int NB, int P, int H, int W, int count,
+                       const sckd_ds_weights *weights, int y_begin, int y_end) {
+    const size_t row_bytes = (size_t)W * C * (bf16 ? 2 : 4);
+    char *ring = count > 1 ? aligned_alloc(64, ((size_t)(count - 1) * 3 * row_bytes + 63) / 64 * 64) : NULL;
+    if (count > 1 && !ring) return -1;
+    const int reach = count - 1;
+    for (int s = y_begin - reach; s < y_end + reach; s++) {
+        for (int k = 0; k < count; k++) {
+            const int r = s - k;                                 /* the row block k makes this step */
+            const int lo = y_begin - (reach - k), hi = y_end + (reach - k);
+            if (r < lo || r >= hi || r < 0 || r >= H) continue;
+            const void *in[3];
+            for (int d = -1; d <= 1; d++) {
+                const int rr = r + d;
+                if (rr < 0 || rr >= H)
+                    in[d + 1] = NULL;
+                else if (k == 0)
+                    in[d + 1] = (const char *)src + (size_t)rr * row_bytes;
+                else
+                    in[d + 1] = ring + ((size_t)(k - 1) * 3 + (size_t)(rr % 3)) * row_bytes;
+            }
+            void *out = k == count - 1 ? (char *)dst + (size_t)r * row_bytes
+                                       : ring + ((size_t)k * 3 + (size_t)(r % 3)) * row_bytes;
+            block_row(in, out, bf16, C, NB, P, W, &weights[k]);
         }
     }
+    free(ring);
+    return 0;
 }
 
 /* One specialisation per channel count and type, so that every loop above is unrolled and the
  * accumulators are registers. */
-#define SCKD_DS_VARIANT(NAME, C, P, BF16)                                                                       \
-    SCKD_AVX512 static void NAME(const void *src, void *dst, int H, int W, const float *dw_w, const float *dw_b, \
-                                 const float *pw_w, const uint16_t *pw_pairs, const float *pw_b, int y0, int y1) { \
-        rows(src, dst, BF16, C, C / 16, P, H, W, dw_w, dw_b, pw_w, pw_pairs, pw_b, y0, y1);                        \
+#define SCKD_DS_VARIANT(NAME, C, P, BF16)                                                                        \
+    SCKD_AVX512 static int NAME(const void *src, void *dst, int H, int W, int count, const sckd_ds_weights *w,   \
+                                int y0, int y1) {                                                                \
+        return blocks(src, dst, BF16, C, C / 16, P, H, W, count, w, y0, y1);                                     \
     }
 SCKD_DS_VARIANT(ds16_f32, 16, 16, 0)
 SCKD_DS_VARIANT(ds16_bf16, 16, 16, 1)
@@ -194,14 +220,13 @@ int sckd_ldfc_ds_block_available(int channels, int bf16) {
            __builtin_cpu_supports("avx512bf16");
 }
 
-void sckd_ldfc_ds_block(const void *src, void *dst, int bf16, int channels, int H, int W, const float *dw_w,
-                        const float *dw_b, const float *pw_w, const uint16_t *pw_pairs, const float *pw_b, int y_begin,
-                        int y_end) {
-    typedef void (*variant)(const void *, void *, int, int, const float *, const float *, const float *,
-                            const uint16_t *, const float *, int, int);
+int sckd_ldfc_ds_blocks(const void *src, void *dst, int bf16, int channels, int H, int W, int count,
+                        const sckd_ds_weights *weights, int y_begin, int y_end) {
+    typedef int (*variant)(const void *, void *, int, int, int, const sckd_ds_weights *, int, int);
     static const variant table[4][2] = {
         {ds16_f32, ds16_bf16}, {ds32_f32, ds32_bf16}, {ds48_f32, ds48_bf16}, {ds64_f32, ds64_bf16}};
-    table[channels / 16 - 1][bf16 ? 1 : 0](src, dst, H, W, dw_w, dw_b, pw_w, pw_pairs, pw_b, y_begin, y_end);
+    if (count < 1) return 0;
+    return table[channels / 16 - 1][bf16 ? 1 : 0](src, dst, H, W, count, weights, y_begin, y_end);
 }
 
 /* ---- 2. The real-time body input ---- */
@@ -383,11 +408,11 @@ int sckd_ldfc_ds_block_available(int channels, int bf16) {
     return 0;
 }
 
-void sckd_ldfc_ds_block(const void *src, void *dst, int bf16, int channels, int H, int W, const float *dw_w,
-                        const float *dw_b, const float *pw_w, const uint16_t *pw_pairs, const float *pw_b, int y_begin,
-                        int y_end) {
-    (void)src; (void)dst; (void)bf16; (void)channels; (void)H; (void)W; (void)dw_w; (void)dw_b; (void)pw_w;
-    (void)pw_pairs; (void)pw_b; (void)y_begin; (void)y_end;
+int sckd_ldfc_ds_blocks(const void *src, void *dst, int bf16, int channels, int H, int W, int count,
+                        const sckd_ds_weights *weights, int y_begin, int y_end) {
+    (void)src; (void)dst; (void)bf16; (void)channels; (void)H; (void)W; (void)count; (void)weights; (void)y_begin;
+    (void)y_end;
+    return -1;
 }
 
 int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *coarse, void *g, int bf16, int channels,

@@ -236,3 +236,27 @@ final class KernelStep: PlanStep {
         if (0..<n).contains(where: { failures[$0] != 0 }) { throw DNNLError(call: name, status: dnnl_out_of_memory) }
     }
 }
+
+/// A buffer at a fixed address for as long as the object lives (C kernels keep pointers to
+/// weights laid out for them, across executions).
+final class Pinned<Element> {
+    let pointer: UnsafeMutablePointer<Element>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = UnsafeMutablePointer<Element>.allocate(capacity: max(1, count))
+    }
+
+    convenience init(_ values: [Element]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { pointer.initialize(from: $0.baseAddress!, count: values.count) }
+    }
+
+    subscript(i: Int) -> Element {
+        get { pointer[i] }
+        set { pointer[i] = newValue }
+    }
+
+    deinit { pointer.deallocate() }
+}

@@ -391,6 +391,7 @@ final class Plan {
     }
 
     /// bfloat16 bits of `f`, rounded to nearest even (as oneDNN converts).
+    /// (Also used for the fused kernels' bf16 weight pairs.)
     func bfloat16Bits(_ f: Float) -> UInt16 {
         let u = f.bitPattern
         return UInt16(truncatingIfNeeded: (u &+ 0x7fff &+ ((u >> 16) & 1)) >> 16)
@@ -443,8 +444,8 @@ final class Plan {
     }
 
     /// `count` depthwise-separable blocks `prefix.i` on `h`; returns the memory holding the result.
-    /// Where the layout and the CPU allow, each block is one C pass out of place, alternating
-    /// between `h` and a second buffer; else two primitives per block, in place.
+    /// Where the layout and the CPU allow, all of them are one C pass (depth first) from `h` into a
+    /// second buffer; else two primitives per block, in place.
     func dsBlocks(_ prefix: String, count: Int, _ h: DNNLMemory, into list: inout [any PlanStep]) throws -> DNNLMemory {
         let c = Int(h.desc.dims.1)
         guard fusedBlocks, count > 0, sckd_ldfc_ds_block_available(Int32(c), dt == dnnl_bf16 ? 1 : 0) != 0,
@@ -455,14 +456,14 @@ final class Plan {
         let other = try DNNLMemory(first.desc, ctx)
         keep.append(other)
         let (H, W) = (Int(h.desc.dims.2), Int(h.desc.dims.3))
-        let bf16 = dt == dnnl_bf16
-        var (src, dst) = (first, other)
+        let blockWeights = Pinned<sckd_ds_weights>(count: count)
+        keep.append(blockWeights)
         for i in 0..<count {
             let name = "\(prefix).\(i)"
             let dw = weights["\(name).dw.weight"], pw = weights["\(name).pw.weight"]  // (C, 1, 3, 3), (C, C, 1, 1)
-            var dwTaps = [Float](repeating: 0, count: 9 * c)
-            var pwInOut = [Float](repeating: 0, count: c * c)
-            var pwPairs = [UInt16](repeating: 0, count: c * c)
+            let dwTaps = Pinned<Float>(count: 9 * c), pwInOut = Pinned<Float>(count: c * c)
+            let pwPairs = Pinned<UInt16>(count: c * c)
+            let dwBias = Pinned(weights["\(name).dw.bias"]), pwBias = Pinned(weights["\(name).pw.bias"])
             for ch in 0..<c { for tap in 0..<9 { dwTaps[tap * c + ch] = dw[ch * 9 + tap] } }
             for o in 0..<c {
                 for i in 0..<c {
@@ -470,23 +471,17 @@ final class Plan {
                     pwPairs[((i / 2) * c + o) * 2 + i % 2] = bfloat16Bits(pw[o * c + i])
                 }
             }
-            let dwBias = weights["\(name).dw.bias"], pwBias = weights["\(name).pw.bias"]
-            let (s, d) = (src, dst)
-            list.append(KernelStep(name: name, layouts: "acdb -> acdb (dw+pw fused)", rows: H, threads: threads) { begin, end in
-                dwTaps.withUnsafeBufferPointer { dwp in dwBias.withUnsafeBufferPointer { dbp in
-                    pwInOut.withUnsafeBufferPointer { pwp in pwPairs.withUnsafeBufferPointer { ppp in
-                        pwBias.withUnsafeBufferPointer { pbp in
-                            sckd_ldfc_ds_block(s.pointer, d.pointer, bf16 ? 1 : 0, Int32(c), Int32(H), Int32(W), dwp.baseAddress,
-                                               dbp.baseAddress, pwp.baseAddress, ppp.baseAddress, pbp.baseAddress,
-                                               Int32(begin), Int32(end))
-                        }
-                    } }
-                } }
-                return 0
-            })
-            swap(&src, &dst)
+            keep += [dwTaps, pwInOut, pwPairs, dwBias, pwBias]
+            blockWeights[i] = sckd_ds_weights(dw_w: dwTaps.pointer, dw_b: dwBias.pointer, pw_w: pwInOut.pointer,
+                                              pw_b: pwBias.pointer, pw_pairs: pwPairs.pointer)
         }
-        return src
+        let (src, dst, bf16) = (first, other, Int32(dt == dnnl_bf16 ? 1 : 0))
+        list.append(KernelStep(name: prefix, layouts: "acdb -> acdb (\(count) x dw+pw fused, depth first)", rows: H,
+                               threads: threads) { begin, end in
+            sckd_ldfc_ds_blocks(src.pointer, dst.pointer, bf16, Int32(c), Int32(H), Int32(W), Int32(count),
+                                blockWeights.pointer, Int32(begin), Int32(end))
+        })
+        return other
     }
 
     /// `m` described as channels-last (acdb), sharing its data, when its layout already is that:

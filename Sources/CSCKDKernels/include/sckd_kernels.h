@@ -70,18 +70,24 @@ void sckd_rgbf_to_yuv8(const float *r, const float *g, const float *b, int width
 void sckd_ldfc_calibrate(void *g, const void *l, int bf16, int channels, const float *ws, const float *s_bias,
                          const float *wt, const float *t_bias, size_t p_begin, size_t p_end);
 
-/* LDFC-Net's depthwise-separable block out of place, dst = relu(src + pw(relu(dw(src)))), on rows
- * [y_begin, y_end) of an H x W map, channels-last ([H][W][channels]), float or, when `bf16`,
- * bfloat16 (src and dst alike). dw: 3x3 depthwise, zero padding 1, weights dw_w [9][channels]
- * (tap ky * 3 + kx), bias dw_b. pw: 1x1, bias pw_b, weights pw_w [in][out] (float maps) or
- * pw_pairs (bfloat16 maps: [in / 2][out][2], input channels 2j and 2j + 1 side by side). src and
- * dst must not overlap (every row of src is read by its neighbours). Only where
- * sckd_ldfc_ds_block_available says so (for the fused kernels here): channels a multiple of 16 up to 64 on a CPU with AVX-512
- * and its bf16 dot products. */
+/* The weights of one depthwise-separable block, h = relu(h + pw(relu(dw(h)))). dw: 3x3
+ * depthwise, zero padding 1, dw_w [9][channels] (tap ky * 3 + kx), bias dw_b. pw: 1x1, bias pw_b,
+ * weights pw_w [in][out] (used for float maps) and pw_pairs (bfloat16 maps: [in / 2][out][2], input
+ * channels 2j and 2j + 1 side by side). */
+typedef struct {
+    const float *dw_w, *dw_b, *pw_w, *pw_b;
+    const uint16_t *pw_pairs;
+} sckd_ds_weights;
+
+/* `count` depthwise-separable blocks applied in sequence, src -> dst (which must not overlap), on
+ * output rows [y_begin, y_end) of an H x W map, channels-last ([H][W][channels]), float or, when
+ * `bf16`, bfloat16 (intermediates rounded as the maps are). Computed depth first: the rows between
+ * blocks stay in cache. Only where sckd_ldfc_ds_block_available says so (for every fused kernel
+ * here): channels a multiple of 16 up to 64 on a CPU with AVX-512 and its bf16 dot products.
+ * Returns 0, or -1 when out of memory. */
 int sckd_ldfc_ds_block_available(int channels, int bf16);
-void sckd_ldfc_ds_block(const void *src, void *dst, int bf16, int channels, int H, int W, const float *dw_w,
-                        const float *dw_b, const float *pw_w, const uint16_t *pw_pairs, const float *pw_b, int y_begin,
-                        int y_end);
+int sckd_ldfc_ds_blocks(const void *src, void *dst, int bf16, int channels, int H, int W, int count,
+                        const sckd_ds_weights *weights, int y_begin, int y_end);
 
 /* The real-time network's body input in one pass, on quarter rows [q_begin, q_end): what
  * sckd_ldfc_prepare does with SCKD_PREPARE_SPACE_TO_DEPTH4 (E to `coarse`), then, while each
