@@ -162,15 +162,33 @@ SCKD_INLINE void block_row(const void *const rows[3], void *out, int bf16, int C
     }
 }
 
+/* The tail 1x1 convolution on one finished row ([W][C] in the map's type, with P pixels of slack):
+ * out row r = W^T row + bias, float, no activation. */
+SCKD_INLINE void tail_row(const void *row, int bf16, int C, int NB, int P, int W, const sckd_conv1x1 *tail, int r) {
+    for (int x0 = 0; x0 < W; x0 += P) {
+        const int n = W - x0 < P ? W - x0 : P;
+        __m512 acc[MAX_P][MAX_C / 16];
+        gemm_tile(acc, P, NB, C, C, bf16, (const float *)row + (size_t)x0 * C, (const uint32_t *)row + (size_t)x0 * (C / 2),
+                  tail->w, tail->w_pairs, tail->bias);
+        for (int p = 0; p < n; p++)
+            for (int b = 0; b < NB; b++) _mm512_storeu_ps(tail->out + ((size_t)r * W + x0 + p) * C + 16 * b, acc[p][b]);
+    }
+}
+
 /* `count` blocks in sequence, depth first: output rows [y_begin, y_end) of the last block. Block
  * k's rows live in a ring of 3 rows (row r in slot r mod 3); each step, block 0 makes row s, block
  * 1 row s - 1, ..., so every row a block reads has just been made and is still in cache. The
- * band's edges are recomputed by each thread (count - 1 - k rows of block k on either side). */
+ * band's edges are recomputed by each thread (count - 1 - k rows of block k on either side). With
+ * a tail, the last block's row goes through the tail 1x1 while in cache instead of to dst. */
 SCKD_INLINE int blocks(const void *src, void *dst, int bf16, int C, int NB, int P, int H, int W, int count,
-                       const sckd_ds_weights *weights, int y_begin, int y_end) {
+                       const sckd_ds_weights *weights, const sckd_conv1x1 *tail, int y_begin, int y_end) {
     const size_t row_bytes = (size_t)W * C * (bf16 ? 2 : 4);
-    char *ring = count > 1 ? aligned_alloc(64, ((size_t)(count - 1) * 3 * row_bytes + 63) / 64 * 64) : NULL;
-    if (count > 1 && !ring) return -1;
+    const size_t slack = (size_t)MAX_P * C * (bf16 ? 2 : 4);
+    const size_t ring_bytes = (size_t)(count - 1) * 3 * row_bytes, tail_bytes = tail ? row_bytes + slack : 0;
+    char *ring = ring_bytes + tail_bytes ? aligned_alloc(64, (ring_bytes + tail_bytes + 63) / 64 * 64) : NULL;
+    if (ring_bytes + tail_bytes && !ring) return -1;
+    char *last = ring + ring_bytes;  /* the tail's input row */
+    if (tail) memset(last + row_bytes, 0, slack);
     const int reach = count - 1;
     for (int s = y_begin - reach; s < y_end + reach; s++) {
         for (int k = 0; k < count; k++) {
@@ -187,9 +205,11 @@ SCKD_INLINE int blocks(const void *src, void *dst, int bf16, int C, int NB, int 
                 else
                     in[d + 1] = ring + ((size_t)(k - 1) * 3 + (size_t)(rr % 3)) * row_bytes;
             }
-            void *out = k == count - 1 ? (char *)dst + (size_t)r * row_bytes
-                                       : ring + ((size_t)k * 3 + (size_t)(r % 3)) * row_bytes;
+            void *out = k < count - 1 ? ring + ((size_t)k * 3 + (size_t)(r % 3)) * row_bytes
+                        : tail        ? (void *)last
+                                      : (char *)dst + (size_t)r * row_bytes;
             block_row(in, out, bf16, C, NB, P, W, &weights[k]);
+            if (k == count - 1 && tail) tail_row(last, bf16, C, NB, P, W, tail, r);
         }
     }
     free(ring);
@@ -200,8 +220,8 @@ SCKD_INLINE int blocks(const void *src, void *dst, int bf16, int C, int NB, int 
  * accumulators are registers. */
 #define SCKD_DS_VARIANT(NAME, C, P, BF16)                                                                        \
     SCKD_AVX512 static int NAME(const void *src, void *dst, int H, int W, int count, const sckd_ds_weights *w,   \
-                                int y0, int y1) {                                                                \
-        return blocks(src, dst, BF16, C, C / 16, P, H, W, count, w, y0, y1);                                     \
+                                const sckd_conv1x1 *tail, int y0, int y1) {                                      \
+        return blocks(src, dst, BF16, C, C / 16, P, H, W, count, w, tail, y0, y1);                               \
     }
 SCKD_DS_VARIANT(ds16_f32, 16, 16, 0)
 SCKD_DS_VARIANT(ds16_bf16, 16, 16, 1)
@@ -221,12 +241,12 @@ int sckd_ldfc_ds_block_available(int channels, int bf16) {
 }
 
 int sckd_ldfc_ds_blocks(const void *src, void *dst, int bf16, int channels, int H, int W, int count,
-                        const sckd_ds_weights *weights, int y_begin, int y_end) {
-    typedef int (*variant)(const void *, void *, int, int, int, const sckd_ds_weights *, int, int);
+                        const sckd_ds_weights *weights, const sckd_conv1x1 *tail, int y_begin, int y_end) {
+    typedef int (*variant)(const void *, void *, int, int, int, const sckd_ds_weights *, const sckd_conv1x1 *, int, int);
     static const variant table[4][2] = {
         {ds16_f32, ds16_bf16}, {ds32_f32, ds32_bf16}, {ds48_f32, ds48_bf16}, {ds64_f32, ds64_bf16}};
     if (count < 1) return 0;
-    return table[channels / 16 - 1][bf16 ? 1 : 0](src, dst, H, W, count, weights, y_begin, y_end);
+    return table[channels / 16 - 1][bf16 ? 1 : 0](src, dst, H, W, count, weights, tail, y_begin, y_end);
 }
 
 /* ---- 2. The real-time body input ---- */
@@ -409,7 +429,8 @@ int sckd_ldfc_ds_block_available(int channels, int bf16) {
 }
 
 int sckd_ldfc_ds_blocks(const void *src, void *dst, int bf16, int channels, int H, int W, int count,
-                        const sckd_ds_weights *weights, int y_begin, int y_end) {
+                        const sckd_ds_weights *weights, const sckd_conv1x1 *tail, int y_begin, int y_end) {
+    (void)tail;
     (void)src; (void)dst; (void)bf16; (void)channels; (void)H; (void)W; (void)count; (void)weights; (void)y_begin;
     (void)y_end;
     return -1;

@@ -212,7 +212,7 @@ final class Plan {
         }
         var a = try conv("a_down1", src: pictureA, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
         a = try conv("a_down2", src: a, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
-        a = try dsBlocks("a_blocks", count: cfg.aBlocks, a, into: &phaseA)
+        a = try dsBlocks("a_blocks", count: cfg.aBlocks, a, into: &phaseA).result
         let floor = LDFCNetConfig.illuminationFloor
         // Jit convolutions write blocked layouts; the 3-plane map is reordered into the planar output.
         // a_head reads channels-last; 16 channels in 16-blocks are that already (a view, no copy).
@@ -340,10 +340,20 @@ final class Plan {
                 return 0
             })
         }
+        // Real time: l_out (below) as the tail of the blocks' fused pass where it can be.
+        var sub: DNNLMemory?
+        var (w1, b1) = ([Float](), [Float]())
+        if f == nil {
+            (w1, b1) = subpixelWeights("l_out", factor: 4, out: 3, inC: cfg.lCh, channelMajor: true)
+            sub = try DNNLMemory(try memoryDesc([1, 48, h4, w4], dnnl_f32, dnnl_acdb), ctx)
+            keep.append(sub!)
+        }
+        var tailDone = false
         if cfg.lDense {
             for i in 0..<cfg.lBlocks { try resBlock("l_blocks.\(i)", g, into: &phaseB) }
         } else {
-            g = try dsBlocks("l_blocks", count: cfg.lBlocks, g, into: &phaseB)
+            let tail = sub.flatMap { cfg.lCh == 48 ? (name: "l_out", weights: w1, bias: b1, out: $0) : nil }
+            (g, tailDone) = try dsBlocks("l_blocks", count: cfg.lBlocks, g, tail: tail, into: &phaseB)
         }
 
         // The residual: E + residual, clamped, lands in the output.
@@ -361,9 +371,10 @@ final class Plan {
             // 1/4 resolution, channel-major (c, dy, dx) so that each 4 neighbouring pixels of a row
             // read 4 neighbouring values; always f32: it is added to the picture. Then one pass that
             // scatters each sub-position to its pixel, adds E and clamps.
-            let (w1, b1) = subpixelWeights("l_out", factor: 4, out: 3, inC: cfg.lCh, channelMajor: true)
-            let sub = try conv("l_out", src: g, out: 48, k: 1, stride: 1,
-                               dstDesc: try memoryDesc([1, 48, h4, w4], dnnl_f32, dnnl_acdb), weights: w1, bias: b1, into: &phaseB)
+            let sub = sub!
+            if !tailDone {
+                try conv("l_out", src: g, out: 48, k: 1, stride: 1, dst: sub, weights: w1, bias: b1, into: &phaseB)
+            }
             phaseB.append(KernelStep(name: "output", layouts: "src acdb  dst abcd", rows: h4, threads: threads) { begin, end in
                 sckd_ldfc_subpixel_residual(sub.pointer.assumingMemoryBound(to: Float.self),
                                             outB.pointer.assumingMemoryBound(to: Float.self), fh, fw, Int32(begin), Int32(end))
@@ -445,13 +456,16 @@ final class Plan {
 
     /// `count` depthwise-separable blocks `prefix.i` on `h`; returns the memory holding the result.
     /// Where the layout and the CPU allow, all of them are one C pass (depth first) from `h` into a
-    /// second buffer; else two primitives per block, in place.
-    func dsBlocks(_ prefix: String, count: Int, _ h: DNNLMemory, into list: inout [any PlanStep]) throws -> DNNLMemory {
+    /// second buffer, and a `tail` 1x1 convolution (weights [out][in], out = in channels) can ride
+    /// along, writing `tail.out` (`tailDone`); else two primitives per block, in place.
+    func dsBlocks(_ prefix: String, count: Int, _ h: DNNLMemory,
+                  tail: (name: String, weights: [Float], bias: [Float], out: DNNLMemory)? = nil,
+                  into list: inout [any PlanStep]) throws -> (result: DNNLMemory, tailDone: Bool) {
         let c = Int(h.desc.dims.1)
         guard fusedBlocks, count > 0, sckd_ldfc_ds_block_available(Int32(c), dt == dnnl_bf16 ? 1 : 0) != 0,
               let first = try channelsLastView(h) else {
             for i in 0..<count { try dsBlock("\(prefix).\(i)", h, into: &list) }
-            return h
+            return (h, false)
         }
         let other = try DNNLMemory(first.desc, ctx)
         keep.append(other)
@@ -475,13 +489,29 @@ final class Plan {
             blockWeights[i] = sckd_ds_weights(dw_w: dwTaps.pointer, dw_b: dwBias.pointer, pw_w: pwInOut.pointer,
                                               pw_b: pwBias.pointer, pw_pairs: pwPairs.pointer)
         }
-        let (src, dst, bf16) = (first, other, Int32(dt == dnnl_bf16 ? 1 : 0))
-        list.append(KernelStep(name: prefix, layouts: "acdb -> acdb (\(count) x dw+pw fused, depth first)", rows: H,
-                               threads: threads) { begin, end in
+        let tailConv = Pinned<sckd_conv1x1>(count: 1)
+        keep.append(tailConv)
+        if let tail {
+            precondition(tail.weights.count == c * c && tail.bias.count == c, "a fused tail keeps the channel count")
+            let inOut = Pinned<Float>(count: c * c), pairs = Pinned<UInt16>(count: c * c), bias = Pinned(tail.bias)
+            for o in 0..<c {
+                for i in 0..<c {
+                    inOut[i * c + o] = tail.weights[o * c + i]
+                    pairs[((i / 2) * c + o) * 2 + i % 2] = bfloat16Bits(tail.weights[o * c + i])
+                }
+            }
+            keep += [inOut, pairs, bias]
+            tailConv[0] = sckd_conv1x1(w: inOut.pointer, bias: bias.pointer, w_pairs: pairs.pointer,
+                                       out: tail.out.pointer.assumingMemoryBound(to: Float.self))
+        }
+        let (src, dst, bf16, hasTail) = (first, other, Int32(dt == dnnl_bf16 ? 1 : 0), tail != nil)
+        let name = tail.map { "\(prefix)+\($0.name)" } ?? prefix
+        list.append(KernelStep(name: name, layouts: "acdb -> acdb (\(count) x dw+pw fused, depth first\(hasTail ? ", 1x1 tail" : ""))",
+                               rows: H, threads: threads) { begin, end in
             sckd_ldfc_ds_blocks(src.pointer, dst.pointer, bf16, Int32(c), Int32(H), Int32(W), Int32(count),
-                                blockWeights.pointer, Int32(begin), Int32(end))
+                                blockWeights.pointer, hasTail ? tailConv.pointer : nil, Int32(begin), Int32(end))
         })
-        return other
+        return (other, hasTail)
     }
 
     /// `m` described as channels-last (acdb), sharing its data, when its layout already is that:

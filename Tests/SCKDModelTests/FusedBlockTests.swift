@@ -39,7 +39,7 @@ final class FusedBlockTests: XCTestCase {
     func testFusedBlocksRunWhereTheCPUAllows() throws {
         let (fused, primitives) = try engines("ldfc-net-rt", .fp32)
         let names = try fused.implementations(width: 64, height: 48).map(\.0)
-        XCTAssertTrue(names.contains("l_blocks") && names.contains("a_blocks"), "\(names)")
+        XCTAssertTrue(names.contains("l_blocks+l_out") && names.contains("a_blocks"), "\(names)")
         XCTAssertTrue(names.contains("prepare+l_down+calibrate"), "\(names)")
         XCTAssertFalse(names.contains("l_blocks.0.dw") || names.contains("l_down"))
         let unfused = try primitives.implementations(width: 64, height: 48).map(\.0)

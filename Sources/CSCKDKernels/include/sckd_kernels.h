@@ -79,15 +79,24 @@ typedef struct {
     const uint16_t *pw_pairs;
 } sckd_ds_weights;
 
+/* A 1x1 convolution with as many outputs as inputs, written as float channels-last: weights w
+ * [in][out] (float maps) and w_pairs (bfloat16 maps, as pw_pairs), bias, output `out`. */
+typedef struct {
+    const float *w, *bias;
+    const uint16_t *w_pairs;
+    float *out;
+} sckd_conv1x1;
+
 /* `count` depthwise-separable blocks applied in sequence, src -> dst (which must not overlap), on
  * output rows [y_begin, y_end) of an H x W map, channels-last ([H][W][channels]), float or, when
  * `bf16`, bfloat16 (intermediates rounded as the maps are). Computed depth first: the rows between
- * blocks stay in cache. Only where sckd_ldfc_ds_block_available says so (for every fused kernel
- * here): channels a multiple of 16 up to 64 on a CPU with AVX-512 and its bf16 dot products.
- * Returns 0, or -1 when out of memory. */
+ * blocks stay in cache. With a `tail` (else NULL), the last block's rows go through that 1x1
+ * convolution into tail->out ([H][W][channels] float) instead of to dst (unused). Only where
+ * sckd_ldfc_ds_block_available says so (for every fused kernel here): channels a multiple of 16 up
+ * to 64 on a CPU with AVX-512 and its bf16 dot products. Returns 0, or -1 when out of memory. */
 int sckd_ldfc_ds_block_available(int channels, int bf16);
 int sckd_ldfc_ds_blocks(const void *src, void *dst, int bf16, int channels, int H, int W, int count,
-                        const sckd_ds_weights *weights, int y_begin, int y_end);
+                        const sckd_ds_weights *weights, const sckd_conv1x1 *tail, int y_begin, int y_end);
 
 /* The real-time network's body input in one pass, on quarter rows [q_begin, q_end): what
  * sckd_ldfc_prepare does with SCKD_PREPARE_SPACE_TO_DEPTH4 (E to `coarse`), then, while each
