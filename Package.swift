@@ -20,7 +20,8 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
         .target(name: "CSCKDSystem"),
-        // Hot loops that are not convolutions (fused full-resolution passes, YUV <-> float), vectorised C.
+        // Hot loops in C: fused full-resolution passes, YUV <-> float, and convolutions fused with what
+        // surrounds them where oneDNN's primitives are bound by memory traffic (AVX-512).
         .target(name: "CSCKDKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Frames and the enhancer interface: shared by media, models and the pipeline.

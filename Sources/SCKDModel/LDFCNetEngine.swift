@@ -20,6 +20,11 @@ public enum Precision: String, Sendable, CaseIterable {
 /// final clamp are fused as post-ops. Input and output pictures are bound zero-copy (planar float
 /// RGB is NCHW with N = 1). Primitives are created once per input size and reused.
 ///
+/// Where a primitive would be bound by memory traffic rather than arithmetic, C passes take over
+/// (CSCKDKernels, AVX-512 + bf16; `fusedBlocks: false` or another CPU keeps the primitives): the
+/// depthwise-separable blocks of a stage depth first, the real-time body's input with its 1x1
+/// convolution and calibration, phase A's 3-channel head.
+///
 /// Threading: one engine per thread, used only from the thread that created it (Debian's oneDNN
 /// uses OpenMP and wants primitives run where they were made); `threads` is that thread's OpenMP
 /// team size.

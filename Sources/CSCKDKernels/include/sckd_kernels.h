@@ -1,8 +1,10 @@
 #ifndef SCKD_KERNELS_H
 #define SCKD_KERNELS_H
 
-/* The hot loops that are not convolutions, in C so that they are compiled for the CPU's vector
- * units (each is built for AVX-512, AVX2 and the baseline; the loader picks one).
+/* The hot loops in C, compiled for the CPU's vector units: the passes that are not convolutions
+ * (each built for AVX-512, AVX2 and the baseline; the loader picks one) and, at the end, the
+ * convolutions fused with their neighbours (AVX-512 with bf16 only; the engine falls back to
+ * oneDNN primitives elsewhere).
  *
  * Fused full-resolution passes of LDFC-Net's phase B. Everything at full resolution in this
  * network is elementwise on 3 planes; run as separate oneDNN primitives (resample, crop, divide,
