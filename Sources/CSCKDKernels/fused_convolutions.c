@@ -226,14 +226,13 @@ SCKD_INLINE int blocks(const void *src, void *dst, int bf16, int C, int NB, int 
                                 const sckd_conv1x1 *tail, int y0, int y1) {                                      \
         return blocks(src, dst, BF16, C, C / 16, P, H, W, count, w, tail, y0, y1);                               \
     }
-SCKD_DS_VARIANT(ds16_f32, 16, 16, 0)
-SCKD_DS_VARIANT(ds16_bf16, 16, 16, 1)
-SCKD_DS_VARIANT(ds32_f32, 32, 12, 0)
-SCKD_DS_VARIANT(ds32_bf16, 32, 12, 1)
-SCKD_DS_VARIANT(ds48_f32, 48, 8, 0)
-SCKD_DS_VARIANT(ds48_bf16, 48, 8, 1)
-SCKD_DS_VARIANT(ds64_f32, 64, 6, 0)
-SCKD_DS_VARIANT(ds64_bf16, 64, 6, 1)
+/* The channel counts, each with its register block P (P * C / 16 accumulators, C / 16 weights and a
+ * broadcast within the 32 vector registers), in float and bf16: V(name, C, P, bf16). */
+#define SCKD_FOR_EACH_WIDTH(V, PREFIX)                                                                       \
+    V(PREFIX##16_f32, 16, 16, 0) V(PREFIX##16_bf16, 16, 16, 1) V(PREFIX##32_f32, 32, 12, 0)                  \
+    V(PREFIX##32_bf16, 32, 12, 1) V(PREFIX##48_f32, 48, 8, 0) V(PREFIX##48_bf16, 48, 8, 1)                   \
+    V(PREFIX##64_f32, 64, 6, 0) V(PREFIX##64_bf16, 64, 6, 1)
+SCKD_FOR_EACH_WIDTH(SCKD_DS_VARIANT, ds)
 
 int sckd_ldfc_ds_block_available(int channels, int bf16) {
     (void)bf16;
@@ -298,14 +297,7 @@ SCKD_INLINE void body_row(const void *prepared, const float *illum, void *g, int
                                  const float *s_bias, const float *wt, const float *t_bias) {                      \
         body_row(prepared, illum, g, BF16, C, C / 16, P, h4, w4, q, w, w_pairs, bias, ws, s_bias, wt, t_bias);     \
     }
-SCKD_BODY_VARIANT(body16_f32, 16, 16, 0)
-SCKD_BODY_VARIANT(body16_bf16, 16, 16, 1)
-SCKD_BODY_VARIANT(body32_f32, 32, 12, 0)
-SCKD_BODY_VARIANT(body32_bf16, 32, 12, 1)
-SCKD_BODY_VARIANT(body48_f32, 48, 8, 0)
-SCKD_BODY_VARIANT(body48_bf16, 48, 8, 1)
-SCKD_BODY_VARIANT(body64_f32, 64, 6, 0)
-SCKD_BODY_VARIANT(body64_bf16, 64, 6, 1)
+SCKD_FOR_EACH_WIDTH(SCKD_BODY_VARIANT, body)
 
 int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *coarse, void *g, int bf16, int channels,
                          int H, int W, const float *w, const uint16_t *w_pairs, const float *bias, const float *ws,
