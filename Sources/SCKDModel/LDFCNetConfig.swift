@@ -163,9 +163,9 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
     /// --profile`): the layer of that name, the layers under it (a fused block "l_blocks.0" is its
     /// .dw and .pw), and l_mod for the calibration pass, which evaluates that 1x1 convolution.
     /// Empty for steps that only move data (reorders, the fused elementwise passes).
-    /// A step "a+b" fuses a and b and computes the layers of both.
+    /// A step "a+b" fuses a and b and computes the layers of both; "a*" is part a of a fused step.
     public func layers(computedBy step: String, in table: [Layer]) -> [Layer] {
-        let parts = step.replacingOccurrences(of: " (fused)", with: "").split(separator: "+").map(String.init)
+        let parts = step.replacingOccurrences(of: "*", with: "").split(separator: "+").map(String.init)
         return table.filter { layer in
             parts.contains { $0 == layer.name || layer.name.hasPrefix($0 + ".") || ($0 == "calibrate" && layer.name == "l_mod") }
         }

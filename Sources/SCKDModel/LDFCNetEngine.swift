@@ -98,7 +98,9 @@ public final class LDFCNetEngine: FrameEnhancer {
         return (plan.phaseA + plan.phaseB).map { ($0.name, "\($0.implementation)  \($0.layouts)") }
     }
 
-    /// Milliseconds per primitive for one frame of this size (median of `runs`), in graph order.
+    /// Milliseconds per primitive for one frame of this size (median of `runs`), in graph order. The
+    /// fused body input is reported as its two parts, "prepare*" and "l_down+calibrate*" (timed
+    /// inside the step).
     public func profile(width: Int, height: Int, runs: Int = 5) throws -> [(String, Double)] {
         let plan = try self.plan(width: width, height: height)
         omp_set_num_threads(Int32(threads))
@@ -137,8 +139,8 @@ public final class LDFCNetEngine: FrameEnhancer {
             } else {
                 // "prepare+l_down+calibrate": the elementwise prepare part apart from the rest.
                 let prep = min(ms, median(prepareShare[i]))
-                steps.append(("prepare (fused)", prep))
-                steps.append((p.name.split(separator: "+").dropFirst().joined(separator: "+") + " (fused)", ms - prep))
+                steps.append(("prepare*", prep))
+                steps.append((p.name.split(separator: "+").dropFirst().joined(separator: "+") + "*", ms - prep))
             }
         }
         return steps

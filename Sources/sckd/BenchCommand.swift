@@ -146,22 +146,23 @@ struct BenchCommand: ParsableCommand {
     func printProfile(_ engine: LDFCNetEngine, width w: Int, height h: Int, ceiling: Double) throws -> Double {
         let table = engine.config.layers(width: w, height: h)
         var convMs = 0.0, convMacs = 0, totalMs = 0.0
-        print("    step                       ms     MMACs  ms at ceiling   x ceiling")
+        print("    step                               ms     MMACs  ms at ceiling   x ceiling")
         for (step, ms) in try engine.profile(width: w, height: h, runs: max(5, runs)) {
             let macs = engine.config.layers(computedBy: step, in: table).reduce(0) { $0 + $1.macs }
             let ideal = 2 * Double(macs) / (ceiling * 1e9) * 1e3
             totalMs += ms
-            var line = "    " + step.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.3f", ms)
+            var line = "    " + step.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %8.3f", ms)
             if macs > 0 {
                 convMs += ms
                 convMacs += macs
-                line += String(format: "  %8.1f  %13.3f  %9.2fx", Double(macs) / 1e6, ideal, ms / ideal)
+                line += String(format: "  %8.2f  %13.3f  %9.2fx", Double(macs) / 1e6, ideal, ms / ideal)
             }
             print(line)
         }
         let ideal = 2 * Double(convMacs) / (ceiling * 1e9) * 1e3
         print(String(format: "    convolutions %.2f ms for %.1f MMACs, %.2f ms at the ceiling: %.2fx (target <= 1.5x); all steps %.2f ms",
                      convMs, Double(convMacs) / 1e6, ideal, convMs / ideal, totalMs))
+        print("    (* : a part of one fused step, timed inside it; steps without MACs move or combine data)")
         return convMs / ideal
     }
 

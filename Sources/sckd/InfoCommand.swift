@@ -5,7 +5,7 @@ import SCKDModel
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Describe a network: parameters, multiply-adds at a size, layers, weights file, oneDNN kernels."
+        abstract: "Describe a network: parameters, multiply-adds at a size, layers, weights file, kernels."
     )
 
     @Option(help: "ldfc-net or ldfc-net-rt.")
@@ -54,8 +54,9 @@ struct InfoCommand: ParsableCommand {
         }
         let engine = try LDFCNetEngine(weights: loaded, threads: 1)
         let impls = try engine.implementations(width: w, height: h)
-        out += "\noneDNN kernels at \(w)x\(h):\n"
-        for (name, impl) in impls { out += "  \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(impl)\n" }
+        out += "\nkernels at \(w)x\(h) (oneDNN primitives; sckd:c = the engine's own fused C passes):\n"
+        let width = max(20, impls.map(\.0.count).max() ?? 0)
+        for (name, impl) in impls { out += "  \(name.padding(toLength: width, withPad: " ", startingAt: 0)) \(impl)\n" }
         print(out, terminator: "")
     }
 }

@@ -37,4 +37,28 @@ final class BenchCommandTests: XCTestCase {
         let svg = try String(contentsOfFile: "\(dir)/b.svg", encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("fps"))
     }
+
+    /// The per-step profile accounts for every multiply-accumulate of the layer table once, so the
+    /// roofline ratio it prints is over the whole network's convolutions (fused or not).
+    func testProfileCoversEveryConvolutionOnce() throws {
+        let dir = temporaryDirectory("sckd-bench-profile")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for extra in [[String](), ["--unfused"]] {
+            let r = try sckd(["bench", "--model", "ldfc-net-rt", "--size", "128x96", "--runs", "3", "--network-only", "--profile",
+                              "--json", "\(dir)/p.json"] + extra, timeout: 300)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let out = String(decoding: r.stdout, as: UTF8.self)
+            // Per step: name, ms, MMACs, ms at the ceiling, ratio (conv steps only).
+            let steps = out.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+                .filter { $0.count == 5 && $0[4].hasSuffix("x") && Double($0[2]) != nil }
+            let mmacs = steps.reduce(0.0) { $0 + Double($1[2])! }
+            let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/p.json"))) as! [String: Any]
+            let row = (doc["results"] as! [[String: Any]])[0]
+            // The whole layer table's MACs (as `sckd info` counts them), to the printed rounding.
+            let expected = 1e3 * (row["gmacs"] as! Double)
+            XCTAssertEqual(mmacs, expected, accuracy: 0.005 * Double(steps.count) + 1e-9, "\(extra): \(out)")
+            XCTAssertTrue(out.contains("convolutions ") && out.contains("at the ceiling"), out)
+            XCTAssertGreaterThan(row["convolution_ceiling_ratio"] as? Double ?? 0, 0.5, "\(extra)")
+        }
+    }
 }
