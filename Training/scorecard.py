@@ -19,12 +19,15 @@ from train import CHECKPOINTS, build
 ROWS = [  # (label, network, checkpoint)
     ("teacher (first)", "teacher", "teacher"),
     ("teacher-v2", "teacher", "teacher-v2"),
+    ("teacher-v3", "teacher", "teacher-v3"),
     ("ldfc-net, distilled from the first teacher", "ldfc-net", "distill-ldfc-net"),
     ("ldfc-net, distilled from teacher-v2", "ldfc-net", "distill-ldfc-net-t2"),
+    ("ldfc-net, distilled from teacher-v3", "ldfc-net", "distill-ldfc-net-t3"),
     ("ldfc-net, no teacher (ablation)", "ldfc-net", "student-ldfc-net"),
     ("ldfc-net-rt, distilled from the first teacher", "ldfc-net-rt", "distill-ldfc-net-rt"),
     ("ldfc-net-rt, distilled from teacher-v2", "ldfc-net-rt", "distill-ldfc-net-rt-t2"),
     ("ldfc-net-rt, distilled from teacher-v2, no brightness term", "ldfc-net-rt", "distill-ldfc-net-rt-t2-nobright"),
+    ("ldfc-net-rt, distilled from teacher-v3", "ldfc-net-rt", "distill-ldfc-net-rt-t3"),
     ("ldfc-net-rt, no teacher (ablation)", "ldfc-net-rt", "student-ldfc-net-rt"),
 ]
 
