@@ -67,7 +67,7 @@ def main():
                     help="export checkpoints/CHECKPOINT.pt as NET (default: the distilled run, distill-NET)")
     ap.add_argument("--only", action="append", choices=list(CHECKPOINT_FOR) + ["teacher"],
                     help="export only this network (repeatable)")
-    ap.add_argument("--teacher", default="teacher-v2", metavar="CHECKPOINT", help="the teacher's checkpoint (default: %(default)s)")
+    ap.add_argument("--teacher", default="teacher-v3", metavar="CHECKPOINT", help="the teacher's checkpoint (default: %(default)s)")
     args = ap.parse_args()
     for spec in args.checkpoint:
         net, _, ckpt = spec.partition("=")
