@@ -43,8 +43,8 @@ public final class LDFCNetEngine: FrameEnhancer {
 
     struct Size: Hashable { let width: Int, height: Int }
 
-    /// Whether depthwise-separable blocks run as one fused C pass (where the CPU allows) rather
-    /// than as two oneDNN primitives; off only to compare the two.
+    /// Whether the fused C passes run where the CPU allows (the depthwise-separable stages, the
+    /// real-time body input, phase A's head) rather than oneDNN primitives; off only to compare.
     public let fusedBlocks: Bool
 
     public init(weights: LDFCNetWeights, threads: Int = 0, precision: Precision = .fp32, fusedBlocks: Bool = true) throws {
@@ -184,7 +184,7 @@ final class Plan {
     /// `FrameEnhancer.enhance(_:illumination:inputGain:)`); set before each execution.
     var inputGain: Float = 1
 
-    /// Depthwise-separable blocks as one C pass each (`sckd_ldfc_ds_block`).
+    /// The fused C passes where the CPU allows (see `LDFCNetEngine.fusedBlocks`).
     let fusedBlocks: Bool
     /// Profiling: the fused body input adds the time it spends preparing here.
     var measurePrepare = false
@@ -221,7 +221,6 @@ final class Plan {
         a = try conv("a_down2", src: a, out: cfg.aCh, k: 3, stride: 2, post: [.relu], into: &phaseA)
         a = try dsBlocks("a_blocks", count: cfg.aBlocks, a, into: &phaseA).result
         let floor = LDFCNetConfig.illuminationFloor
-        // Jit convolutions write blocked layouts; the 3-plane map is reordered into the planar output.
         // a_head reads channels-last; 16 channels in 16-blocks are that already (a view, no copy).
         let aLast: DNNLMemory
         if let view = try channelsLastView(a) {
@@ -243,6 +242,7 @@ final class Plan {
                 } }
             })
         } else {
+            // oneDNN writes the 3 channels channels-last; a reorder makes the planar map.
             let head = try conv("a_head", src: aLast, out: 3, k: 3, stride: 1, post: [.sigmoid, .linear(alpha: 1 - floor, beta: floor)],
                                 dstDesc: try memoryDesc([1, 3, h4, w4], dnnl_f32, Plan.featureLayout),
                                 into: &phaseA)
@@ -288,28 +288,19 @@ final class Plan {
             let body = try DNNLMemory(bodyDesc, ctx)
             keep.append(body)
             g = body
-            let down = weights["l_down.weight"]  // (C, 144) in the space-to-depth channel order
-            var inOut = [Float](repeating: 0, count: 144 * C), pairs = [UInt16](repeating: 0, count: 144 * C)
-            for o in 0..<C {
-                for i in 0..<144 {
-                    inOut[i * C + o] = down[o * 144 + i]
-                    pairs[((i / 2) * C + o) * 2 + i % 2] = bfloat16Bits(down[o * 144 + i])
-                }
-            }
-            let bias = weights["l_down.bias"]
+            // (C, 144) in the space-to-depth channel order
+            let (inOut, pairs) = kernelLayouts(weights["l_down.weight"], out: C, in: 144)
+            let bias = Pinned(weights["l_down.bias"]), cal = Pinned(calibration)
+            keep += [bias, cal]
             phaseB.append(KernelStep(name: "prepare+l_down+calibrate", layouts: "src abcd  dst acdb (fused)", rows: h4,
                                      threads: threads) { [unowned self] begin, end in
-                inOut.withUnsafeBufferPointer { wp in pairs.withUnsafeBufferPointer { pp in
-                    bias.withUnsafeBufferPointer { bp in calibration.withUnsafeBufferPointer { cp in
-                        let c = cp.baseAddress!
-                        return sckd_ldfc_body_input(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
-                                                    illB.pointer.assumingMemoryBound(to: Float.self),
-                                                    outB.pointer.assumingMemoryBound(to: Float.self), body.pointer, bf16,
-                                                    Int32(C), fh, fw, wp.baseAddress, pp.baseAddress, bp.baseAddress,
-                                                    c, c + 3 * C, c + 4 * C, c + 7 * C, Int32(begin), Int32(end),
-                                                    self.measurePrepare ? self.prepareNanoseconds : nil)
-                    } }
-                } }
+                let c = cal.pointer
+                return sckd_ldfc_body_input(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
+                                            illB.pointer.assumingMemoryBound(to: Float.self),
+                                            outB.pointer.assumingMemoryBound(to: Float.self), body.pointer, bf16,
+                                            Int32(C), fh, fw, inOut.pointer, pairs.pointer, bias.pointer,
+                                            c, c + 3 * C, c + 4 * C, c + 7 * C, Int32(begin), Int32(end),
+                                            self.measurePrepare ? self.prepareNanoseconds : nil)
             })
         } else {
             let trainableInput = quarter ? try memoryDesc([1, 144, h4, w4], dt, Plan.featureLayout)
@@ -408,8 +399,22 @@ final class Plan {
         return (w1, b1)
     }
 
+    /// A 1x1 convolution's PyTorch weights ([out][in]) in the two layouts the fused C kernels read:
+    /// [in][out] floats for float maps, and bf16 pairs [in / 2][out][2] (input channels 2j, 2j + 1
+    /// side by side, as the dot-product instruction takes them) for bf16 maps. Kept by the plan.
+    func kernelLayouts(_ weights: [Float], out: Int, in inC: Int) -> (inOut: Pinned<Float>, pairs: Pinned<UInt16>) {
+        let inOut = Pinned<Float>(count: inC * out), pairs = Pinned<UInt16>(count: inC * out)
+        for o in 0..<out {
+            for i in 0..<inC {
+                inOut[i * out + o] = weights[o * inC + i]
+                pairs[((i / 2) * out + o) * 2 + i % 2] = bfloat16Bits(weights[o * inC + i])
+            }
+        }
+        keep += [inOut, pairs]
+        return (inOut, pairs)
+    }
+
     /// bfloat16 bits of `f`, rounded to nearest even (as oneDNN converts).
-    /// (Also used for the fused kernels' bf16 weight pairs.)
     func bfloat16Bits(_ f: Float) -> UInt16 {
         let u = f.bitPattern
         return UInt16(truncatingIfNeeded: (u &+ 0x7fff &+ ((u >> 16) & 1)) >> 16)
@@ -482,17 +487,11 @@ final class Plan {
         for i in 0..<count {
             let name = "\(prefix).\(i)"
             let dw = weights["\(name).dw.weight"], pw = weights["\(name).pw.weight"]  // (C, 1, 3, 3), (C, C, 1, 1)
-            let dwTaps = Pinned<Float>(count: 9 * c), pwInOut = Pinned<Float>(count: c * c)
-            let pwPairs = Pinned<UInt16>(count: c * c)
+            let dwTaps = Pinned<Float>(count: 9 * c)
             let dwBias = Pinned(weights["\(name).dw.bias"]), pwBias = Pinned(weights["\(name).pw.bias"])
             for ch in 0..<c { for tap in 0..<9 { dwTaps[tap * c + ch] = dw[ch * 9 + tap] } }
-            for o in 0..<c {
-                for i in 0..<c {
-                    pwInOut[i * c + o] = pw[o * c + i]
-                    pwPairs[((i / 2) * c + o) * 2 + i % 2] = bfloat16Bits(pw[o * c + i])
-                }
-            }
-            keep += [dwTaps, pwInOut, pwPairs, dwBias, pwBias]
+            let (pwInOut, pwPairs) = kernelLayouts(pw, out: c, in: c)
+            keep += [dwTaps, dwBias, pwBias]
             blockWeights[i] = sckd_ds_weights(dw_w: dwTaps.pointer, dw_b: dwBias.pointer, pw_w: pwInOut.pointer,
                                               pw_b: pwBias.pointer, pw_pairs: pwPairs.pointer)
         }
@@ -500,14 +499,9 @@ final class Plan {
         keep.append(tailConv)
         if let tail {
             precondition(tail.weights.count == c * c && tail.bias.count == c, "a fused tail keeps the channel count")
-            let inOut = Pinned<Float>(count: c * c), pairs = Pinned<UInt16>(count: c * c), bias = Pinned(tail.bias)
-            for o in 0..<c {
-                for i in 0..<c {
-                    inOut[i * c + o] = tail.weights[o * c + i]
-                    pairs[((i / 2) * c + o) * 2 + i % 2] = bfloat16Bits(tail.weights[o * c + i])
-                }
-            }
-            keep += [inOut, pairs, bias]
+            let (inOut, pairs) = kernelLayouts(tail.weights, out: c, in: c)
+            let bias = Pinned(tail.bias)
+            keep.append(bias)
             tailConv[0] = sckd_conv1x1(w: inOut.pointer, bias: bias.pointer, w_pairs: pairs.pointer,
                                        out: tail.out.pointer.assumingMemoryBound(to: Float.self))
         }

@@ -139,7 +139,6 @@ struct BenchCommand: ParsableCommand {
         if let plot { try BenchChart(results: results, stages: Self.stages).svg().write(toFile: plot, atomically: true, encoding: .utf8) }
     }
 
-    /// Median and p95 ms of phase A + phase B after two warm-up runs.
     /// Per step: median ms, the multiply-accumulates of the layers it computes and its time at the
     /// measured ceiling; then the roofline of DESIGN §5, all convolution steps' time against their
     /// MACs at the ceiling. Returns that ratio.
@@ -166,6 +165,7 @@ struct BenchCommand: ParsableCommand {
         return convMs / ideal
     }
 
+    /// Median and p95 ms of phase A + phase B after two warm-up runs.
     func networkMilliseconds(_ engine: LDFCNetEngine, width: Int, height: Int) throws -> (Double, Double) {
         let frame = PlanarImage(width: width, height: height, channels: 3)
         for i in 0..<frame.count { frame.data[i] = Float((i &* 2654435761) % 1000) / 4000 }
