@@ -4,7 +4,7 @@
 """
 import sys
 
-from model import CONFIGS, RetinexTeacher, build_student, count_macs, count_params
+from model import CONFIGS, TEACHERS, build_student, build_teacher, count_macs, count_params
 
 BUDGETS = {"ldfc-net": (50_000, 2.98e9), "ldfc-net-rt": (50_000, 0.30e9)}
 
@@ -14,8 +14,9 @@ def rows():
     for name in CONFIGS:
         m = build_student(name)
         out.append((name, count_params(m), count_macs(m), BUDGETS[name]))
-    t = RetinexTeacher()
-    out.append(("teacher", count_params(t), count_macs(t), None))
+    for name in TEACHERS:
+        t = build_teacher(name)
+        out.append((name, count_params(t), count_macs(t), None))
     return out
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from model import ARCH, ARCH_VERSION, CONFIGS, RetinexTeacher, build_student
-from train import CHECKPOINTS, load_compact
+from model import ARCH, ARCH_VERSION, CONFIGS, build_student, build_teacher
+from train import CHECKPOINTS, load_compact, network_of
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "Weights"
 GOLDEN_SIZES = [(37, 29), (64, 48), (130, 97)]  # (width, height)
@@ -96,11 +96,12 @@ def main():
         export_student(m, out / f"{name}.safetensors", extra)
         save_file(golden(m), str(out / f"golden-{name}.safetensors"), metadata={"model": name})
         print(f"{name}: {out / f'{name}.safetensors'}", file=sys.stderr)
-    t = RetinexTeacher()
+    t = build_teacher(network_of(args.teacher))
     c = None if args.random or (args.only and "teacher" not in args.only) else load_compact(t, args.teacher)
     if c:
         save_file({k: v.half().contiguous() for k, v in t.state_dict().items()}, str(out / "teacher.safetensors"),
                   metadata={"arch": "sckd-retinex-teacher", "arch_version": "1", "dtype": "float16",
+                            "illum_scale": str(t.illum_scale),
                             "checkpoint": args.teacher, "trained_steps": str(c["step"])})
         print(f"teacher ({args.teacher}): {out / 'teacher.safetensors'}", file=sys.stderr)
 

@@ -25,6 +25,18 @@ def reconstruction(y, gt, w_ssim):
     return F.l1_loss(y, gt) + w_ssim * (1 - ssim(y, gt))
 
 
+def blur(z, sigma):
+    """Separable Gaussian blur (radius 3 sigma, reflected edges) of an NCHW tensor."""
+    r = int(3 * sigma)
+    t = torch.arange(-r, r + 1, dtype=torch.float32, device=z.device)
+    g = torch.exp(-t ** 2 / (2 * sigma * sigma))
+    g = (g / g.sum()).to(z.dtype)
+    c = z.shape[1]
+    z = F.pad(z, (r, r, r, r), mode="reflect")
+    z = F.conv2d(z, g.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    return F.conv2d(z, g.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+
 def colour_angle(a, b):
     """Mean angle-like distance between RGB vectors: 1 - cos."""
     return (1 - F.cosine_similarity(a, b, dim=1, eps=1e-4)).mean()
@@ -50,6 +62,14 @@ def illumination_prior(L, low, gt):
     hi = F.adaptive_avg_pool2d(gt, L.shape[-2:])
     target = (lo / hi.clamp(min=0.02)).clamp(0.01, 1.0)
     return F.l1_loss(L, target)
+
+
+def coarse_enhancement(E, gt, L):
+    """Retinex consistency in image space: E = x / L and the ground truth, both area-averaged to
+    L's scale, agree. The illumination prior asks the same of L, but an error dL costs E / L times
+    as much in E, so on a dark frame the prior barely binds; this term makes L carry the regional
+    brightness (the low frequencies), leaving the restorer the local work."""
+    return F.l1_loss(at_scale(E, L), at_scale(gt, L))
 
 
 def self_calibration(phase_a, x, L):

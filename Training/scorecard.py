@@ -20,6 +20,7 @@ ROWS = [  # (label, network, checkpoint)
     ("teacher (first)", "teacher", "teacher"),
     ("teacher-v2", "teacher", "teacher-v2"),
     ("teacher-v3", "teacher", "teacher-v3"),
+    ("teacher-v4 (L at 1/4 scale, coarse term)", "teacher-l4", "teacher-v4"),
     ("ldfc-net, distilled from the first teacher", "ldfc-net", "distill-ldfc-net"),
     ("ldfc-net, distilled from teacher-v2", "ldfc-net", "distill-ldfc-net-t2"),
     ("ldfc-net, distilled from teacher-v3", "ldfc-net", "distill-ldfc-net-t3"),

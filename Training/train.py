@@ -24,14 +24,15 @@ import torch.nn.functional as F
 import data
 import iqa
 import losses
-from model import RetinexTeacher, build_student, count_params
+from model import TEACHERS, build_student, build_teacher, count_params, upsample
 
 HERE = Path(__file__).resolve().parent
 RUNS = HERE / "runs"
 CHECKPOINTS = HERE / "checkpoints"
 
-DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5, w_prior=0.1, w_selfcal=0.05,
-                w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None, teacher_calibration=False, init_from=None,
+DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5, w_prior=0.1, w_selfcal=0.05, w_coarse=0.0,
+                w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None, teacher_calibration=False,
+                teacher_calibration_sigma=None, init_from=None,
                 eval_every=500, ckpt_every=250, seed=1)
 
 
@@ -42,8 +43,13 @@ def load_config(path):
     return cfg
 
 
+def network_of(checkpoint_name):
+    """The network a checkpoint holds, from the config that trained it (configs/NAME.py)."""
+    return load_config(HERE / "configs" / f"{checkpoint_name}.py")["model"]
+
+
 def build(model_name):
-    return RetinexTeacher() if model_name == "teacher" else build_student(model_name)
+    return build_teacher(model_name) if model_name in TEACHERS else build_student(model_name)
 
 
 def load_compact(model, name):
@@ -79,26 +85,30 @@ def lr_at(cfg, step):
 def evaluate(model, pairs, device):
     """Mean PSNR / SSIM on full validation images, quantised to uint8 (as iqa.py sees PNGs)."""
     model.eval()
-    ps, ss = [], []
+    ps, ss, gs = [], [], []
     for low, high in pairs:
         x = low.float().div(255).unsqueeze(0).to(device)
         y = model(x)[0]
         a, b = iqa.to_uint8(y), high.permute(1, 2, 0).numpy().astype("float64")
         ps.append(iqa.psnr(a, b))
         ss.append(iqa.ssim(a, b))
+        gs.append(iqa.psnr_gt_mean(a, b))
     model.train()
-    return sum(ps) / len(ps), sum(ss) / len(ss)
+    return sum(ps) / len(ps), sum(ss) / len(ss), sum(gs) / len(gs)
 
 
 @torch.no_grad()
 def teacher_stacks(teacher, pairs, device):
-    """Per training image: [low, high, teacher L, teacher y] as one float16 12xHxW stack in [0,1]."""
+    """Per training image: [low, high, teacher L, teacher y] as one float16 12xHxW stack in [0,1]
+    (a reduced-resolution L is stored upsampled as the teacher used it; the brightness term
+    area-averages it back to the student's scale)."""
     teacher.eval()
     out = []
     for low, high in pairs:
         x = low.float().div(255).unsqueeze(0).to(device)
         p = teacher(x, return_parts=True)
-        out.append(torch.cat([x[0], high.float().div(255).to(device), p["L"][0], p["y"][0]]).half().cpu())
+        L = p["L"] if teacher.illum_scale == 1 else upsample(p["L"], teacher.illum_scale, x.shape[-2:])
+        out.append(torch.cat([x[0], high.float().div(255).to(device), L[0], p["y"][0]]).half().cpu())
     return out
 
 
@@ -106,7 +116,7 @@ def cached_teacher_stacks(teacher_name, names, pairs, device):
     """teacher_stacks, computed once per teacher checkpoint (step) and kept under runs/: two
     students distilled from one teacher share it, and the teacher pass over the training set costs
     minutes on a CPU."""
-    teacher = RetinexTeacher().to(device)
+    teacher = build_teacher(network_of(teacher_name)).to(device)
     c = load_compact(teacher, teacher_name)
     if not c:
         sys.exit(f"train.py: no teacher checkpoint checkpoints/{teacher_name}.pt: train the teacher first")
@@ -129,24 +139,30 @@ def _psnr(a, b):
     return float(10 * torch.log10(1 / F.mse_loss(a.float(), b.float()).clamp(min=1e-10)))
 
 
-def calibrate_teacher(stacks):
-    """Corrects each teacher output's global exposure against the ground truth: y' = clamp(g y),
-    L' = clamp(L / g), g = mean(gt) / mean(y), one gain per image (so y' ~ x / L' still holds).
+def calibrate_teacher(stacks, sigma=None):
+    """Corrects each teacher output's exposure against the ground truth: y' = clamp(G y),
+    L' = clamp(L / G) (so y' ~ x / L' still holds). G is one gain per image, mean(gt) / mean(y),
+    or with `sigma` a smooth gain map, blur(gt) / blur(y) with a Gaussian of that sigma.
 
-    The teacher's weakness on LOL is global brightness (its GT-mean PSNR is 3.5 dB above its
-    PSNR), which a network that sees a 128-pixel crop cannot know; its colour, texture and noise
-    removal are what the student should learn from it. The gain only uses training ground truth,
-    and costs nothing at inference."""
+    The teacher's weakness on LOL is brightness: globally (its GT-mean PSNR is 3.5 dB above its
+    PSNR), which a network that sees a 128-pixel crop cannot know, and regionally (bands.py: it
+    trails the students below sigma 4 and ties them above). Its colour, texture and noise removal
+    are what the student should learn from it; the gain only uses training ground truth and costs
+    nothing at inference."""
     out, before, after = [], [], []
     for s in stacks:
         high, tL, ty = s[3:6].float(), s[6:9].float(), s[9:12].float()
-        g = (high.mean() / ty.mean().clamp(min=1e-3)).clamp(0.25, 4.0)
+        if sigma:
+            g = (losses.blur(high[None], sigma) / losses.blur(ty[None], sigma).clamp(min=1e-3))[0].clamp(0.25, 4.0)
+        else:
+            g = (high.mean() / ty.mean().clamp(min=1e-3)).clamp(0.25, 4.0)
         y2, L2 = (ty * g).clamp(0, 1), (tL / g).clamp(0.01, 1)
         before.append(_psnr(ty, high))
         after.append(_psnr(y2, high))
         out.append(torch.cat([s[0:6], L2.to(s.dtype), y2.to(s.dtype)]))
     print(f"teacher outputs on the training images: {sum(before) / len(before):.2f} dB, "
-          f"{sum(after) / len(after):.2f} dB after exposure calibration", file=sys.stderr)
+          f"{sum(after) / len(after):.2f} dB after exposure calibration" + (f" (sigma {sigma})" if sigma else ""),
+          file=sys.stderr)
     return out
 
 
@@ -157,11 +173,11 @@ def step_loss(cfg, model, batch, autocast):
     y, L = parts["y"].float(), parts["L"].float()
     terms = {"rec": losses.reconstruction(y, high, cfg["w_ssim"])}
     terms["prior"] = cfg["w_prior"] * losses.illumination_prior(L, low, high)
-    phase_a = model.phase_a if hasattr(model, "phase_a") else (lambda z: model(z, return_parts=True)["L"])
-
+    if cfg["w_coarse"]:
+        terms["coarse"] = cfg["w_coarse"] * losses.coarse_enhancement(parts["E"].float(), high, L)
     def phase_a_bf16(z):
         with autocast():
-            return phase_a(z).float()
+            return model.phase_a(z).float()
     terms["selfcal"] = cfg["w_selfcal"] * losses.self_calibration(phase_a_bf16, low, L)
     if cfg["mode"] == "distill":
         tL, ty = batch[:, 6:9], batch[:, 9:12]
@@ -216,7 +232,7 @@ def main():
     if cfg["mode"] == "distill":
         stacks = cached_teacher_stacks(cfg["teacher"], train_names, train_pairs, device)
         if cfg["teacher_calibration"]:
-            stacks = calibrate_teacher(stacks)
+            stacks = calibrate_teacher(stacks, cfg["teacher_calibration_sigma"])
     else:
         stacks = [torch.cat([l, h]).half().div(255) for l, h in train_pairs]
 
@@ -259,9 +275,10 @@ def main():
         if step % cfg["ckpt_every"] == 0:
             checkpoint()
         if step % cfg["eval_every"] == 0 or step == cfg["steps"]:
-            p, s = evaluate(model, val_pairs, device)
+            p, s, gm = evaluate(model, val_pairs, device)
             best = max(best or 0.0, p)
-            line = {"step": step, "psnr": round(p, 3), "ssim": round(s, 4), "time": time.strftime("%Y-%m-%d %H:%M")}
+            line = {"step": step, "psnr": round(p, 3), "ssim": round(s, 4), "gt_mean_psnr": round(gm, 3),
+                    "time": time.strftime("%Y-%m-%d %H:%M")}
             print(f"{name} val {json.dumps(line)}", file=sys.stderr, flush=True)
             with open(CHECKPOINTS / f"{name}.log", "a") as f:
                 f.write(json.dumps(line) + "\n")

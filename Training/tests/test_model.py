@@ -2,7 +2,7 @@ import torch
 import pytest
 
 from count import BUDGETS
-from model import CONFIGS, EPS, RetinexTeacher, build_student, count_macs, count_params
+from model import CONFIGS, EPS, RetinexTeacher, build_student, build_teacher, count_macs, count_params, upsample
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -43,3 +43,23 @@ def test_teacher_exposes_retinex_parts():
         p = t(x, return_parts=True)
     assert p["L"].shape == x.shape and p["y"].shape == x.shape and p["E"].shape == x.shape
     assert float(p["L"].min()) >= EPS
+
+
+def test_quarter_scale_teacher_shares_the_weights_and_uses_a_smooth_illumination():
+    torch.manual_seed(0)
+    full = RetinexTeacher()
+    for p in full.parameters():  # the restorer's output layer starts at zero
+        p.data.normal_(0, 0.05)
+    t = build_teacher("teacher-l4").eval()
+    t.load_state_dict(full.state_dict())  # teacher-v3's checkpoint loads as it is
+    x = torch.rand(1, 3, 37, 29) * 0.2
+    with torch.no_grad():
+        p = t(x, return_parts=True)
+        L_full = full.eval()(x, return_parts=True)["L"]
+    assert p["L"].shape == (1, 3, 10, 8)  # ceil(H/4) x ceil(W/4), the students' scale
+    # Each cell is the mean of the full-resolution estimate over its 4x4 pixels (a partial cell at
+    # the edge over the pixels it has).
+    assert torch.allclose(p["L"][..., 0, 0], L_full[..., :4, :4].mean((-2, -1)), atol=1e-6)
+    assert torch.allclose(p["L"][..., 9, 7], L_full[..., 36:, 28:].mean((-2, -1)), atol=1e-6)
+    assert torch.equal(p["E"], torch.clamp(x / upsample(p["L"], 4, x.shape[-2:]), max=1.0))
+    assert p["y"].shape == x.shape and float(p["y"].min()) >= 0 and float(p["y"].max()) <= 1

@@ -83,3 +83,67 @@ def test_teacher_calibration_matches_ground_truth_exposure_and_keeps_retinex():
     assert abs(float(y2.mean() - high.mean())) < 0.01
     assert torch.allclose(y2, high, atol=0.01), "a pure exposure error is removed"
     assert torch.allclose(low / L2, y2, atol=0.02), "y' = x / L' still holds"
+
+
+def test_coarse_enhancement_term_compares_at_the_illumination_scale_and_trains_the_estimator():
+    gt = torch.rand(2, 3, 32, 32)
+    L = torch.rand(2, 3, 8, 8)
+    assert float(losses.coarse_enhancement(gt, gt, L)) == 0
+    noise = torch.randn(2, 3, 32, 32) * 0.05
+    noise = noise - torch.nn.functional.avg_pool2d(noise, 4).repeat_interleave(4, -1).repeat_interleave(4, -2)
+    assert float(losses.coarse_enhancement(gt + noise, gt, L)) < 1e-6  # zero-mean within each cell: ignored
+    assert abs(float(losses.coarse_enhancement(gt * 0.5, gt, L)) - float(0.5 * gt.mean())) < 1e-5
+
+    from model import build_teacher
+    torch.manual_seed(0)
+    t = build_teacher("teacher-l4")
+    low, high = synthetic_pairs(size=32)
+    c = cfg("teacher")
+    c["w_coarse"] = 0.5
+    loss, terms = step_loss(c, t, torch.cat([low, high], 1), lambda: torch.autocast("cpu", dtype=torch.bfloat16))
+    assert set(terms) == {"rec", "prior", "coarse", "selfcal"} and float(terms["coarse"]) > 0
+    terms["coarse"].backward()
+    assert t.illum.out.weight.grad.abs().sum() > 0  # it reaches the illumination estimator
+
+
+def test_teacher_outputs_store_a_quarter_scale_illumination_at_full_resolution():
+    from model import build_teacher, upsample
+    from train import teacher_stacks
+    torch.manual_seed(0)
+    t = build_teacher("teacher-l4")
+    for p in t.parameters():
+        p.data.normal_(0, 0.1)
+    low = (torch.rand(3, 29, 37) * 60).to(torch.uint8)
+    (s,) = teacher_stacks(t, [(low, low)], "cpu")
+    assert s.shape == (12, 29, 37)
+    with torch.no_grad():
+        L = t(low.float().div(255)[None], return_parts=True)["L"]
+    assert float(L.std()) > 0.01  # a non-trivial map
+    assert torch.allclose(s[6:9].float(), upsample(L, 4, (29, 37))[0], atol=2e-3)  # fp16 storage
+
+
+def test_band_errors_ignore_global_gain_and_split_by_frequency():
+    from bands import band_errors
+    torch.manual_seed(0)
+    gt = torch.rand(1, 3, 64, 64) * 0.5 + 0.2
+    assert all(v < 1e-12 for v in band_errors(gt * 0.4, gt).values())  # one gain: no error
+    ramp = torch.linspace(-0.1, 0.1, 64).view(1, 1, 1, 64)
+    shading = band_errors(gt + ramp, gt)  # a smooth error: the low bands, not above them
+    assert shading["low16"] > 1e-3 and shading["above4"] < 0.01 * shading["low16"]
+    grain = torch.randn(1, 3, 64, 64) * 0.02
+    noisy = band_errors(gt + grain - grain.mean(), gt)  # grain: above sigma 4
+    assert noisy["above4"] > 10 * noisy["low16"]
+
+
+def test_regional_teacher_calibration_removes_a_smooth_shading_error():
+    from train import calibrate_teacher
+    torch.manual_seed(0)
+    high = torch.rand(3, 64, 96) * 0.5 + 0.25
+    shading = torch.linspace(0.5, 1.2, 96).view(1, 1, 96)  # dark on the left, bright on the right
+    ty, tL = (high * shading).clamp(0, 1), torch.full((3, 64, 96), 0.2)
+    stack = torch.cat([high * 0.1, high, tL, ty]).half()
+    err = lambda s: float((s[9:12].float() - high).abs().mean())
+    globally, regionally = calibrate_teacher([stack])[0], calibrate_teacher([stack], sigma=16)[0]
+    assert err(regionally) < 0.25 * err(globally)
+    y, L = regionally[9:12].float(), regionally[6:9].float()
+    assert torch.allclose(y * L, ty * tL, atol=2e-3)  # Retinex kept: y' L' = y L
