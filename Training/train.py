@@ -204,7 +204,7 @@ def main():
     torch.manual_seed(cfg["seed"])
 
     model = build(cfg["model"]).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=1e-4 if cfg["model"] != "teacher" else 0.0)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0 if cfg["model"] in TEACHERS else 1e-4)
     step, best = 0, None
     full = RUNS / name / "ckpt.pt"
     if full.exists():
@@ -244,7 +244,7 @@ def main():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "best": best, "cfg": cfg},
                    str(full) + ".tmp")
         os.replace(str(full) + ".tmp", full)
-        save_compact(model, name, step, best, half=cfg["model"] == "teacher")
+        save_compact(model, name, step, best, half=cfg["model"] in TEACHERS)
 
     started, run_steps, t_last, acc = time.time(), 0, time.time(), {}
     stop = []  # SIGTERM / SIGINT: finish the step, checkpoint, leave
