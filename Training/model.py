@@ -221,12 +221,14 @@ class UNet(nn.Module):
 class RetinexTeacher(nn.Module):
     """illum_scale 1: L at full resolution (teacher, teacher-v2, teacher-v3). illum_scale 4: the
     estimator's map averaged over 4x4 cells and brought back by the students' fixed-scale bilinear
-    upsampling, so the teacher's L lives at the students' scale and is as smooth as theirs.
+    upsampling, so that the teacher's L lives at the students' scale (what the brightness term
+    compares) and is as smooth as theirs. Same parameters either way, so a full-resolution
+    teacher's weights load into it (teacher-v4 started from teacher-v3's).
 
-    Why 4: after a global gain, teacher-v3 trailed the 46 K quality student by 0.8 dB in the
-    low-frequency band (Gaussian sigma 4) and matched it above: a full-resolution L follows local
-    brightness, so E = x / L flattens the scene's own shading, which the restorer then has to
-    re-invent. Same parameters either way: illum_scale 4 starts from a full-resolution teacher."""
+    Measured: teacher-v3's weights score the same with either (19.25 against 19.27 dB on
+    validation, no retraining): its L was already smooth. What trailed the quality student, by
+    0.8 dB after a global gain, was the low band of its output (bands.py), and its E's low band
+    was worse still (18.6 dB at sigma 16, the student's 21.8): hence losses.coarse_enhancement."""
 
     def __init__(self, illum_widths=(16, 32, 64), restore_widths=(32, 64, 128, 192), illum_scale=1):
         super().__init__()

@@ -24,11 +24,13 @@ ROWS = [  # (label, network, checkpoint)
     ("ldfc-net, distilled from the first teacher", "ldfc-net", "distill-ldfc-net"),
     ("ldfc-net, distilled from teacher-v2", "ldfc-net", "distill-ldfc-net-t2"),
     ("ldfc-net, distilled from teacher-v3", "ldfc-net", "distill-ldfc-net-t3"),
+    ("ldfc-net, distilled from teacher-v3, regional calibration", "ldfc-net", "distill-ldfc-net-t3r"),
     ("ldfc-net, no teacher (ablation)", "ldfc-net", "student-ldfc-net"),
     ("ldfc-net-rt, distilled from the first teacher", "ldfc-net-rt", "distill-ldfc-net-rt"),
     ("ldfc-net-rt, distilled from teacher-v2", "ldfc-net-rt", "distill-ldfc-net-rt-t2"),
     ("ldfc-net-rt, distilled from teacher-v2, no brightness term", "ldfc-net-rt", "distill-ldfc-net-rt-t2-nobright"),
     ("ldfc-net-rt, distilled from teacher-v3", "ldfc-net-rt", "distill-ldfc-net-rt-t3"),
+    ("ldfc-net-rt, distilled from teacher-v3, regional calibration", "ldfc-net-rt", "distill-ldfc-net-rt-t3r"),
     ("ldfc-net-rt, no teacher (ablation)", "ldfc-net-rt", "student-ldfc-net-rt"),
 ]
 
@@ -48,6 +50,7 @@ def shipped():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--only", action="append", metavar="CHECKPOINT", help="score only these rows (repeatable)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -62,6 +65,8 @@ def main():
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(f"| input (no enhancement) | | | | | | {np.mean([r[0] for r in inputs]):.2f} | {np.mean([r[1] for r in inputs]):.3f} | |")
     for label, net, ckpt in ROWS:
+        if args.only and ckpt not in args.only:
+            continue
         path = CHECKPOINTS / f"{ckpt}.pt"
         if not path.exists():
             print(f"| {label} | (no {ckpt}.pt) | | | | | | | |")
