@@ -31,6 +31,9 @@ ROWS = [  # (label, network, checkpoint)
     ("ldfc-net-rt, distilled from teacher-v2, no brightness term", "ldfc-net-rt", "distill-ldfc-net-rt-t2-nobright"),
     ("ldfc-net-rt, distilled from teacher-v3", "ldfc-net-rt", "distill-ldfc-net-rt-t3"),
     ("ldfc-net-rt, distilled from teacher-v3, regional calibration", "ldfc-net-rt", "distill-ldfc-net-rt-t3r"),
+    ("ldfc-net-rt, as above, no brightness term", "ldfc-net-rt", "distill-ldfc-net-rt-t3r-nobright"),
+    ("ldfc-net-rt, as above, no texture term either", "ldfc-net-rt", "distill-ldfc-net-rt-t3r-notexture"),
+    ("ldfc-net-rt, no brightness term, regional calibration at sigma 4", "ldfc-net-rt", "distill-ldfc-net-rt-t3r4-nobright"),
     ("ldfc-net-rt, no teacher (ablation)", "ldfc-net-rt", "student-ldfc-net-rt"),
 ]
 
