@@ -5,7 +5,7 @@ for the output y and for the coarse enhancement E = x / L the restorer starts fr
     python bands.py CHECKPOINT [CHECKPOINT ...] [--threads N]     (e.g. teacher-v3 student-ldfc-net)
 
 A teacher is only worth distilling from in a band where it beats the student; this is the measurement
-behind teacher-v4 (MODEL_CARD.md).
+behind teacher-v4 and the regional teacher calibration (MODEL_CARD.md).
 """
 import argparse
 

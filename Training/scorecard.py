@@ -14,27 +14,27 @@ import iqa
 from evaluate import score_model
 from model import count_macs, count_params
 from export import WEIGHTS
-from train import CHECKPOINTS, build
+from train import CHECKPOINTS, build, network_of
 
-ROWS = [  # (label, network, checkpoint)
-    ("teacher (first)", "teacher", "teacher"),
-    ("teacher-v2", "teacher", "teacher-v2"),
-    ("teacher-v3", "teacher", "teacher-v3"),
-    ("teacher-v4 (L at 1/4 scale, coarse term)", "teacher-l4", "teacher-v4"),
-    ("ldfc-net, distilled from the first teacher", "ldfc-net", "distill-ldfc-net"),
-    ("ldfc-net, distilled from teacher-v2", "ldfc-net", "distill-ldfc-net-t2"),
-    ("ldfc-net, distilled from teacher-v3", "ldfc-net", "distill-ldfc-net-t3"),
-    ("ldfc-net, distilled from teacher-v3, regional calibration", "ldfc-net", "distill-ldfc-net-t3r"),
-    ("ldfc-net, no teacher (ablation)", "ldfc-net", "student-ldfc-net"),
-    ("ldfc-net-rt, distilled from the first teacher", "ldfc-net-rt", "distill-ldfc-net-rt"),
-    ("ldfc-net-rt, distilled from teacher-v2", "ldfc-net-rt", "distill-ldfc-net-rt-t2"),
-    ("ldfc-net-rt, distilled from teacher-v2, no brightness term", "ldfc-net-rt", "distill-ldfc-net-rt-t2-nobright"),
-    ("ldfc-net-rt, distilled from teacher-v3", "ldfc-net-rt", "distill-ldfc-net-rt-t3"),
-    ("ldfc-net-rt, distilled from teacher-v3, regional calibration", "ldfc-net-rt", "distill-ldfc-net-rt-t3r"),
-    ("ldfc-net-rt, as above, no brightness term", "ldfc-net-rt", "distill-ldfc-net-rt-t3r-nobright"),
-    ("ldfc-net-rt, as above, no texture term either", "ldfc-net-rt", "distill-ldfc-net-rt-t3r-notexture"),
-    ("ldfc-net-rt, no brightness term, regional calibration at sigma 4", "ldfc-net-rt", "distill-ldfc-net-rt-t3r4-nobright"),
-    ("ldfc-net-rt, no teacher (ablation)", "ldfc-net-rt", "student-ldfc-net-rt"),
+ROWS = [  # (label, checkpoint); the network is the one its config names
+    ("teacher (first)", "teacher"),
+    ("teacher-v2", "teacher-v2"),
+    ("teacher-v3", "teacher-v3"),
+    ("teacher-v4 (L at 1/4 scale, coarse term)", "teacher-v4"),
+    ("ldfc-net, distilled from the first teacher", "distill-ldfc-net"),
+    ("ldfc-net, distilled from teacher-v2", "distill-ldfc-net-t2"),
+    ("ldfc-net, distilled from teacher-v3", "distill-ldfc-net-t3"),
+    ("ldfc-net, distilled from teacher-v3, regional calibration", "distill-ldfc-net-t3r"),
+    ("ldfc-net, no teacher (ablation)", "student-ldfc-net"),
+    ("ldfc-net-rt, distilled from the first teacher", "distill-ldfc-net-rt"),
+    ("ldfc-net-rt, distilled from teacher-v2", "distill-ldfc-net-rt-t2"),
+    ("ldfc-net-rt, distilled from teacher-v2, no brightness term", "distill-ldfc-net-rt-t2-nobright"),
+    ("ldfc-net-rt, distilled from teacher-v3", "distill-ldfc-net-rt-t3"),
+    ("ldfc-net-rt, distilled from teacher-v3, regional calibration", "distill-ldfc-net-rt-t3r"),
+    ("ldfc-net-rt, as above, no brightness term", "distill-ldfc-net-rt-t3r-nobright"),
+    ("ldfc-net-rt, as above, no texture term either", "distill-ldfc-net-rt-t3r-notexture"),
+    ("ldfc-net-rt, no brightness term, regional calibration at sigma 4", "distill-ldfc-net-rt-t3r4-nobright"),
+    ("ldfc-net-rt, no teacher (ablation)", "student-ldfc-net-rt"),
 ]
 
 
@@ -67,14 +67,14 @@ def main():
     print("| network | checkpoint | shipped as | steps | params | GMACs at 256x256 | PSNR | SSIM | GT-mean PSNR |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(f"| input (no enhancement) | | | | | | {np.mean([r[0] for r in inputs]):.2f} | {np.mean([r[1] for r in inputs]):.3f} | |")
-    for label, net, ckpt in ROWS:
+    for label, ckpt in ROWS:
         if args.only and ckpt not in args.only:
             continue
         path = CHECKPOINTS / f"{ckpt}.pt"
         if not path.exists():
             print(f"| {label} | (no {ckpt}.pt) | | | | | | | |")
             continue
-        m = build(net)
+        m = build(network_of(ckpt))
         c = torch.load(path, map_location="cpu", weights_only=True)
         m.load_state_dict({k: v.float() for k, v in c["model"].items()})
         m.eval()

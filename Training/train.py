@@ -45,7 +45,10 @@ def load_config(path):
 
 def network_of(checkpoint_name):
     """The network a checkpoint holds, from the config that trained it (configs/NAME.py)."""
-    return load_config(HERE / "configs" / f"{checkpoint_name}.py")["model"]
+    path = HERE / "configs" / f"{checkpoint_name}.py"
+    if not path.exists():
+        sys.exit(f"train.py: no configs/{checkpoint_name}.py, so which network checkpoint {checkpoint_name} holds is unknown")
+    return load_config(path)["model"]
 
 
 def build(model_name):

@@ -147,3 +147,12 @@ def test_regional_teacher_calibration_removes_a_smooth_shading_error():
     assert err(regionally) < 0.25 * err(globally)
     y, L = regionally[9:12].float(), regionally[6:9].float()
     assert torch.allclose(y * L, ty * tL, atol=2e-3)  # Retinex kept: y' L' = y L
+
+
+def test_every_committed_checkpoint_names_its_network_through_its_config():
+    from model import CONFIGS, TEACHERS
+    from train import CHECKPOINTS, network_of
+    names = sorted(p.stem for p in CHECKPOINTS.glob("*.pt"))
+    assert names, "no committed checkpoints"
+    for n in names:
+        assert network_of(n) in set(CONFIGS) | set(TEACHERS), n
