@@ -106,8 +106,10 @@ final class EnhancePipelineTests: XCTestCase {
         XCTAssertEqual(stats.frames, 200)
         XCTAssertLessThanOrEqual(stats.framesInFlightPeaks["analysing"]!, 3 + 2)
         XCTAssertLessThanOrEqual(stats.framesInFlightPeaks["enhancing"]!, 3 + 2)
-        // analysing window + the smoother's output queue + the smoother + enhancing window
-        XCTAssertLessThanOrEqual(mostInFlight, 5 + 3 + 1 + 5)
+        // analysing window + the smoother's output queue + the smoother + enhancing window + the
+        // frame the sink is writing (it leaves the enhancing window before the write, so a worker
+        // may take the next frame meanwhile; CI saw 15 once)
+        XCTAssertLessThanOrEqual(mostInFlight, 5 + 3 + 1 + 5 + 1)
     }
 
     func testLivePolicyDropsOldestAndCounts() throws {
