@@ -34,7 +34,9 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net-rt, as above, no brightness term", "distill-ldfc-net-rt-t3r-nobright"),
     ("ldfc-net-rt, as above, no texture term either", "distill-ldfc-net-rt-t3r-notexture"),
     ("ldfc-net-rt, no brightness term, regional calibration at sigma 4", "distill-ldfc-net-rt-t3r4-nobright"),
+    ("ldfc-net-rt, distilled from teacher-v3, regional calibration, seed 2", "distill-ldfc-net-rt-t3r-seed2"),
     ("ldfc-net-rt, no teacher (ablation)", "student-ldfc-net-rt"),
+    ("ldfc-net-rt, no teacher (ablation), seed 2", "student-ldfc-net-rt-seed2"),
 ]
 
 
