@@ -14,7 +14,7 @@ import iqa
 from evaluate import score_model
 from model import count_macs, count_params
 from export import WEIGHTS
-from train import CHECKPOINTS, build, network_of
+from train import build, load_compact, network_of
 
 ROWS = [  # (label, checkpoint); the network is the one its config names
     ("teacher (first)", "teacher"),
@@ -72,13 +72,11 @@ def main():
     for label, ckpt in ROWS:
         if args.only and ckpt not in args.only:
             continue
-        path = CHECKPOINTS / f"{ckpt}.pt"
-        if not path.exists():
+        m = build(network_of(ckpt))
+        c = load_compact(m, ckpt)
+        if not c:
             print(f"| {label} | (no {ckpt}.pt) | | | | | | | |")
             continue
-        m = build(network_of(ckpt))
-        c = torch.load(path, map_location="cpu", weights_only=True)
-        m.load_state_dict({k: v.float() for k, v in c["model"].items()})
         m.eval()
         rows = score_model(m, pairs)
         P, S, G = (float(np.mean([r[i] for r in rows])) for i in (1, 2, 3))
