@@ -25,6 +25,7 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net, distilled from teacher-v2", "distill-ldfc-net-t2"),
     ("ldfc-net, distilled from teacher-v3", "distill-ldfc-net-t3"),
     ("ldfc-net, distilled from teacher-v3, regional calibration", "distill-ldfc-net-t3r"),
+    ("ldfc-net, distilled from teacher-v3, regional calibration, teacher's exposure", "distill-ldfc-net-t3x"),
     ("ldfc-net, no teacher (ablation)", "student-ldfc-net"),
     ("ldfc-net-rt, distilled from the first teacher", "distill-ldfc-net-rt"),
     ("ldfc-net-rt, distilled from teacher-v2", "distill-ldfc-net-rt-t2"),
@@ -35,6 +36,7 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net-rt, as above, no texture term either", "distill-ldfc-net-rt-t3r-notexture"),
     ("ldfc-net-rt, no brightness term, regional calibration at sigma 4", "distill-ldfc-net-rt-t3r4-nobright"),
     ("ldfc-net-rt, distilled from teacher-v3, regional calibration, seed 2", "distill-ldfc-net-rt-t3r-seed2"),
+    ("ldfc-net-rt, distilled from teacher-v3, regional calibration, teacher's exposure", "distill-ldfc-net-rt-t3x"),
     ("ldfc-net-rt, no teacher (ablation)", "student-ldfc-net-rt"),
     ("ldfc-net-rt, no teacher (ablation), seed 2", "student-ldfc-net-rt-seed2"),
 ]

@@ -156,3 +156,26 @@ def test_every_committed_checkpoint_names_its_network_through_its_config():
     assert names, "no committed checkpoints"
     for n in names:
         assert network_of(n) in set(CONFIGS) | set(TEACHERS), n
+
+
+def test_ground_truth_re_exposed_to_the_teachers_brightness_keeps_its_content():
+    from train import calibrate_teacher, expose_like_teacher, luma_mean
+    torch.manual_seed(0)
+    high = torch.rand(3, 64, 96) * 0.4 + 0.1
+    shading = torch.linspace(0.8, 1.1, 96).view(1, 1, 96)
+    ty = (high * 1.6 * shading).clamp(0, 1)  # brighter than the ground truth, and unevenly so
+    tL = torch.full((3, 64, 96), 0.2)
+    stack = torch.cat([high * 0.1, high, tL, ty]).half()
+    (out,) = expose_like_teacher([stack])
+    h2 = out[3:6].float()
+    assert torch.equal(out[0:3], stack[0:3]) and torch.equal(out[6:12], stack[6:12]), "input and teacher untouched"
+    assert abs(float(luma_mean(h2) - luma_mean(ty.half().float()))) < 2e-3, "the teacher's brightness"
+    gain = h2 / high.half().float()
+    assert float(gain.std()) < 2e-3, "one gain: the ground truth's content and shading, not the teacher's"
+    # Calibrated against it, the teacher keeps its mean brightness and loses its shading error.
+    cal = calibrate_teacher([out], sigma=16)[0][9:12].float()
+    assert abs(float(luma_mean(cal) - luma_mean(ty))) < 0.01
+    assert float((cal - h2).abs().mean()) < 0.25 * float((ty - h2).abs().mean())
+
+    dark = torch.cat([high[:, :8, :8] * 0.1, torch.full((3, 8, 8), 0.9), tL[:, :8, :8], torch.full((3, 8, 8), 0.99)]).half()
+    assert float(expose_like_teacher([dark])[0][3:6].max()) <= 1.0, "clamped to the image range"
