@@ -26,7 +26,9 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net, distilled from teacher-v3", "distill-ldfc-net-t3"),
     ("ldfc-net, distilled from teacher-v3, regional calibration", "distill-ldfc-net-t3r"),
     ("ldfc-net, distilled from teacher-v3, regional calibration, teacher's exposure", "distill-ldfc-net-t3x"),
+    ("ldfc-net, as above, seed 2", "distill-ldfc-net-t3x-seed2"),
     ("ldfc-net, no teacher (ablation)", "student-ldfc-net"),
+    ("ldfc-net, no teacher (ablation), seed 2", "student-ldfc-net-seed2"),
     ("ldfc-net-rt, distilled from the first teacher", "distill-ldfc-net-rt"),
     ("ldfc-net-rt, distilled from teacher-v2", "distill-ldfc-net-rt-t2"),
     ("ldfc-net-rt, distilled from teacher-v2, no brightness term", "distill-ldfc-net-rt-t2-nobright"),
@@ -37,6 +39,8 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net-rt, no brightness term, regional calibration at sigma 4", "distill-ldfc-net-rt-t3r4-nobright"),
     ("ldfc-net-rt, distilled from teacher-v3, regional calibration, seed 2", "distill-ldfc-net-rt-t3r-seed2"),
     ("ldfc-net-rt, distilled from teacher-v3, regional calibration, teacher's exposure", "distill-ldfc-net-rt-t3x"),
+    ("ldfc-net-rt, teacher's exposure, no brightness term", "distill-ldfc-net-rt-t3x-nobright"),
+    ("ldfc-net-rt, teacher's exposure, no brightness term, seed 2", "distill-ldfc-net-rt-t3x-nobright-seed2"),
     ("ldfc-net-rt, no teacher (ablation)", "student-ldfc-net-rt"),
     ("ldfc-net-rt, no teacher (ablation), seed 2", "student-ldfc-net-rt-seed2"),
 ]
@@ -59,6 +63,9 @@ def main():
     ap.add_argument("--threads", type=int)
     ap.add_argument("--only", action="append", metavar="CHECKPOINT", help="score only these rows (repeatable)")
     args = ap.parse_args()
+    unknown = sorted(set(args.only or []) - {ckpt for _, ckpt in ROWS})
+    if unknown:
+        sys.exit(f"scorecard.py: --only {', '.join(unknown)}: not a row of the table (add it to ROWS)")
     if args.threads:
         torch.set_num_threads(args.threads)
     _, val_names = data.split_names()

@@ -179,3 +179,13 @@ def test_ground_truth_re_exposed_to_the_teachers_brightness_keeps_its_content():
 
     dark = torch.cat([high[:, :8, :8] * 0.1, torch.full((3, 8, 8), 0.9), tL[:, :8, :8], torch.full((3, 8, 8), 0.99)]).half()
     assert float(expose_like_teacher([dark])[0][3:6].max()) <= 1.0, "clamped to the image range"
+
+
+def test_exposure_row_measures_how_brightness_follows_the_ground_truth():
+    import numpy as np
+    from exposure import exposure_row
+    gt = np.array([0.3, 0.4, 0.5, 0.6])
+    exact = exposure_row(gt * 1.2, gt, gt)  # one constant gain: perfectly following, only biased
+    assert exact["sd_vs_gt"] < 1e-12 and exact["corr_with_gt"] > 0.999
+    wrong = exposure_row(gt[::-1], gt, gt)  # bright where the ground truth is dark
+    assert wrong["sd_vs_gt"] > 0.2 and wrong["sd_vs_reference"] > 0.2 and wrong["corr_with_gt"] < -0.99
