@@ -22,7 +22,7 @@ from train import CHECKPOINTS, load_compact, network_of
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "Weights"
 GOLDEN_SIZES = [(37, 29), (64, 48), (130, 97)]  # (width, height)
-CHECKPOINT_FOR = {"ldfc-net": "distill-ldfc-net", "ldfc-net-rt": "distill-ldfc-net-rt"}
+CHECKPOINT_FOR = {"ldfc-net": "distill-ldfc-net-t3x", "ldfc-net-rt": "distill-ldfc-net-rt-t3x-nobright"}  # what Weights/ ships
 
 
 def export_student(model, path, extra=None):
@@ -64,7 +64,7 @@ def main():
     ap.add_argument("--random", action="store_true", help="export the seeded initialisation, not checkpoints")
     ap.add_argument("--out", default=str(WEIGHTS))
     ap.add_argument("--checkpoint", action="append", default=[], metavar="NET=CHECKPOINT",
-                    help="export checkpoints/CHECKPOINT.pt as NET (default: the distilled run, distill-NET)")
+                    help="export checkpoints/CHECKPOINT.pt as NET (default: the shipped distilled runs, %s)" % ", ".join(f"{k}={v}" for k, v in CHECKPOINT_FOR.items()))
     ap.add_argument("--only", action="append", choices=list(CHECKPOINT_FOR) + ["teacher"],
                     help="export only this network (repeatable)")
     ap.add_argument("--teacher", default="teacher-v3", metavar="CHECKPOINT", help="the teacher's checkpoint (default: %(default)s)")
