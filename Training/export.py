@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from model import ARCH, ARCH_VERSION, CONFIGS, build_student, build_teacher
+from model import ARCH, ARCH_VERSION, build_student, build_teacher
 from train import CHECKPOINTS, load_compact, network_of
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "Weights"
@@ -76,7 +76,7 @@ def main():
         CHECKPOINT_FOR[net] = ckpt
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for name in CONFIGS:
+    for name in CHECKPOINT_FOR:  # the shipped networks (model.CONFIGS may hold experimental ones)
         if args.only and name not in args.only:
             continue
         torch.manual_seed(0)

@@ -44,6 +44,7 @@ class StudentConfig:
     l_ch: int          # half-resolution (LISC body) width
     l_blocks: int      # half-resolution blocks
     l_dense: bool      # half-resolution blocks use dense 3x3 convs (else depthwise-separable)
+    a_global: bool = False  # phase A adds a 1x1 conv of its features' whole-frame mean (arch version 2)
 
 
 # Channel counts are multiples of 16: oneDNN's AVX-512 kernels work on 16-channel blocks and fall
@@ -51,7 +52,13 @@ class StudentConfig:
 CONFIGS = {
     "ldfc-net": StudentConfig("ldfc-net", a_ch=16, a_blocks=3, f_ch=16, f_k=3, f_blocks=4, l_ch=48, l_blocks=4, l_dense=False),
     "ldfc-net-rt": StudentConfig("ldfc-net-rt", a_ch=16, a_blocks=2, f_ch=0, f_k=1, f_blocks=0, l_ch=48, l_blocks=4, l_dense=False),
+    # Experimental, not yet in the Swift engine (arch version 2): the real-time student whose
+    # illumination estimator sees the whole frame. Exposure is a property of the whole picture and
+    # phase A's 3x3 layers see 31 pixels (MODEL_CARD.md, exposure.py).
+    "ldfc-net-rt-g": StudentConfig("ldfc-net-rt-g", a_ch=16, a_blocks=2, f_ch=0, f_k=1, f_blocks=0, l_ch=48, l_blocks=4,
+                                   l_dense=False, a_global=True),
 }
+ARCH_VERSION_GLOBAL = 2  # what a file with a_global needs of the engine
 
 
 def upsample(L, factor, size):
@@ -96,6 +103,8 @@ class LDFCNet(nn.Module):
         self.a_down1 = nn.Conv2d(3, a, 3, stride=2, padding=1)
         self.a_down2 = nn.Conv2d(a, a, 3, stride=2, padding=1)
         self.a_blocks = nn.ModuleList(DSBlock(a) for _ in range(cfg.a_blocks))
+        if cfg.a_global:
+            self.a_global = nn.Conv2d(a, a, 1)
         self.a_head = nn.Conv2d(a, 3, 3, padding=1)
         # Phase B. Quality (f_ch > 0): full-resolution features of (x, E, L_up), a LISC body at
         # half resolution, back up by a 2x2 transposed conv, full-resolution refinement.
@@ -124,12 +133,18 @@ class LDFCNet(nn.Module):
         nn.init.zeros_(self.l_mod.weight)
         nn.init.zeros_(self.l_mod.bias)
         nn.init.constant_(self.a_head.bias, -1.5)
+        if cfg.a_global:  # starts as the local estimator
+            nn.init.zeros_(self.a_global.weight)
+            nn.init.zeros_(self.a_global.bias)
 
     def phase_a(self, x):
         h = F.relu(self.a_down1(x))
         h = F.relu(self.a_down2(h))
         for b in self.a_blocks:
             h = b(h)
+        if self.cfg.a_global:
+            # relu(h + W mean(h) + b), the mean over the whole quarter-scale frame (in training, the crop).
+            h = F.relu(h + self.a_global(h.mean((2, 3), keepdim=True)))
         return EPS + (1 - EPS) * torch.sigmoid(self.a_head(h))
 
     def phase_b(self, x, L, return_parts=False):
@@ -168,7 +183,10 @@ class LDFCNet(nn.Module):
         return self.phase_b(x, L)
 
     def metadata(self):
-        return {"arch": ARCH, "arch_version": str(ARCH_VERSION), "config": json.dumps(asdict(self.cfg), sort_keys=True)}
+        cfg = asdict(self.cfg)
+        if not cfg.pop("a_global"):  # version-1 files stay exactly as the engine knows them
+            return {"arch": ARCH, "arch_version": str(ARCH_VERSION), "config": json.dumps(cfg, sort_keys=True)}
+        return {"arch": ARCH, "arch_version": str(ARCH_VERSION_GLOBAL), "config": json.dumps(asdict(self.cfg), sort_keys=True)}
 
 
 def build_student(name: str) -> LDFCNet:

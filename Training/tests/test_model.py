@@ -63,3 +63,25 @@ def test_quarter_scale_teacher_shares_the_weights_and_uses_a_smooth_illumination
     assert torch.allclose(p["L"][..., 9, 7], L_full[..., 36:, 28:].mean((-2, -1)), atol=1e-6)
     assert torch.equal(p["E"], torch.clamp(x / upsample(p["L"], 4, x.shape[-2:]), max=1.0))
     assert p["y"].shape == x.shape and float(p["y"].min()) >= 0 and float(p["y"].max()) <= 1
+
+
+def test_only_the_whole_frame_estimator_sees_beyond_its_field_of_view():
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 64, 256) * 0.3
+    far = x.clone()
+    far[..., 192:] *= 3.0  # brighten the far right quarter only: > 150 pixels from the left edge
+    for name, sees in (("ldfc-net-rt", False), ("ldfc-net-rt-g", True)):
+        m = build_student(name).eval()
+        for p in m.parameters():
+            p.data.normal_(0, 0.1)
+        with torch.no_grad():
+            d = (m.phase_a(far) - m.phase_a(x))[..., :, :8].abs().max()  # L over the left 32 pixels
+        assert (float(d) > 1e-4) == sees, name
+
+
+def test_metadata_keeps_version_1_files_unchanged_and_marks_the_whole_frame_estimator():
+    import json
+    v1 = build_student("ldfc-net-rt").metadata()
+    assert v1["arch_version"] == "1" and "a_global" not in json.loads(v1["config"])
+    g = build_student("ldfc-net-rt-g").metadata()
+    assert g["arch_version"] == "2" and json.loads(g["config"])["a_global"] is True
