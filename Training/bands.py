@@ -14,7 +14,7 @@ import torch
 
 import data
 from losses import blur
-from train import build, load_compact, network_of
+from train import load_trained
 
 
 def band_errors(y, gt):
@@ -40,10 +40,7 @@ def main():
     print("| checkpoint | of | all | low, sigma 16 | low, sigma 4 | above sigma 4 |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name in args.checkpoints:
-        m = build(network_of(name))
-        if not load_compact(m, name):
-            raise SystemExit(f"bands.py: no checkpoint checkpoints/{name}.pt")
-        m.eval()
+        m = load_trained(name)
         acc = {}
         with torch.no_grad():
             for low, high in pairs:

@@ -17,7 +17,7 @@ import torch
 
 import data
 import iqa
-from train import build, load_compact, luma_mean, network_of
+from train import load_trained, luma_mean
 
 
 def exposure_row(lumas, gt_lumas, reference_lumas):
@@ -26,13 +26,6 @@ def exposure_row(lumas, gt_lumas, reference_lumas):
     a, g, r = (np.asarray(v, dtype=np.float64) for v in (lumas, gt_lumas, reference_lumas))
     return {"sd_vs_gt": float(np.log(g / a).std()), "sd_vs_reference": float(np.log(a / r).std()),
             "corr_with_gt": float(np.corrcoef(g, a)[0, 1])}
-
-
-def load(name):
-    m = build(network_of(name))
-    if not load_compact(m, name):
-        raise SystemExit(f"exposure.py: no checkpoint checkpoints/{name}.pt")
-    return m.eval()
 
 
 def main():
@@ -45,8 +38,8 @@ def main():
         torch.set_num_threads(args.threads)
     _, val_names = data.split_names()
     pairs = data.load_pairs(val_names)
-    ref = load(args.reference)
-    nets = {n: load(n) for n in args.checkpoints}
+    ref = load_trained(args.reference)
+    nets = {n: load_trained(n) for n in args.checkpoints}
     gt_l, ref_l = [], []
     lum = {n: [] for n in nets}
     psnr = {n: [] for n in nets}

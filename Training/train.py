@@ -65,6 +65,15 @@ def load_compact(model, name):
     return c
 
 
+def load_trained(name):
+    """The network checkpoints/NAME.pt holds, with its weights, in eval mode; exits in one line
+    when there is no such checkpoint (for the measuring scripts)."""
+    m = build(network_of(name))
+    if not load_compact(m, name):
+        sys.exit(f"{Path(sys.argv[0]).name}: no checkpoint checkpoints/{name}.pt")
+    return m.eval()
+
+
 def save_compact(model, name, step, best, half):
     CHECKPOINTS.mkdir(exist_ok=True)
     sd = {k: (v.half() if half else v.float()).cpu() for k, v in model.state_dict().items()}
