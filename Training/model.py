@@ -53,8 +53,8 @@ CONFIGS = {
     "ldfc-net": StudentConfig("ldfc-net", a_ch=16, a_blocks=3, f_ch=16, f_k=3, f_blocks=4, l_ch=48, l_blocks=4, l_dense=False),
     "ldfc-net-rt": StudentConfig("ldfc-net-rt", a_ch=16, a_blocks=2, f_ch=0, f_k=1, f_blocks=0, l_ch=48, l_blocks=4, l_dense=False),
     # Experimental, not yet in the Swift engine (arch version 2): the real-time student whose
-    # illumination estimator sees the whole frame. Exposure is a property of the whole picture and
-    # phase A's 3x3 layers see 31 pixels (MODEL_CARD.md, exposure.py).
+    # illumination estimator sees the whole frame: phase A's 3x3 layers see 31 pixels, and how dark
+    # the whole picture is tells what gain a dark region needs (+2.5 dB on validation; MODEL_CARD.md).
     "ldfc-net-rt-g": StudentConfig("ldfc-net-rt-g", a_ch=16, a_blocks=2, f_ch=0, f_k=1, f_blocks=0, l_ch=48, l_blocks=4,
                                    l_dense=False, a_global=True),
 }

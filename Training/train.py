@@ -192,7 +192,9 @@ def expose_like_teacher(stacks):
     output brightness follows the ground truth's better than the students' do (log luma ratio
     s.d. 0.19 against 0.23), and a student's output re-scaled to the teacher's brightness gains
     0.7 dB. That brightness is the knowledge this hands on: the reconstruction and the (regional)
-    teacher calibration then work against the re-exposed ground truth."""
+    teacher calibration then work against the re-exposed ground truth. (Measured: the students do
+    not follow the teacher's brightness more closely after it, but fit the content better, +1.0-1.2
+    dB GT-mean PSNR: an exposure target they can be consistent with; MODEL_CARD.md.)"""
     out, gains = [], []
     for s in stacks:
         high, ty = s[3:6].float(), s[9:12].float()
