@@ -66,18 +66,26 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int)
     ap.add_argument("--only", action="append", metavar="CHECKPOINT", help="score only these rows (repeatable)")
+    ap.add_argument("--unseen-scenes", action="store_true",
+                    help="score only the validation pictures whose scene is not in the training set (data.unseen_scenes)")
     args = ap.parse_args()
     unknown = sorted(set(args.only or []) - {ckpt for _, ckpt in ROWS})
     if unknown:
         sys.exit(f"scorecard.py: --only {', '.join(unknown)}: not a row of the table (add it to ROWS)")
     if args.threads:
         torch.set_num_threads(args.threads)
-    _, val_names = data.split_names()
+    train_names, val_names = data.split_names()
     pairs = list(zip(val_names, data.load_pairs(val_names)))
+    if args.unseen_scenes:
+        keep = data.unseen_scenes([p for _, p in pairs], data.load_pairs(train_names))
+        pairs = [pairs[i] for i in keep]
     def array(t):
         return t.permute(1, 2, 0).numpy().astype(np.float64)
     inputs = [(iqa.psnr(array(low), array(high)), iqa.ssim(array(low), array(high))) for _, (low, high) in pairs]
-    print(f"Validation split: {len(pairs)} pairs (Training/val_split.txt), never trained on.\n")
+    if args.unseen_scenes:
+        print(f"Validation pictures whose scene is not in the training set: {len(pairs)} ({', '.join(n for n, _ in pairs)}).\n")
+    else:
+        print(f"Validation split: {len(pairs)} pairs (Training/val_split.txt), never trained on.\n")
     ships = shipped()
     print("| network | checkpoint | shipped as | steps | params | GMACs at 256x256 | PSNR | SSIM | GT-mean PSNR |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")

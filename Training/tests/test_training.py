@@ -189,3 +189,14 @@ def test_exposure_row_measures_how_brightness_follows_the_ground_truth():
     assert exact["sd_vs_gt"] < 1e-12 and exact["corr_with_gt"] > 0.999
     wrong = exposure_row(gt[::-1], gt, gt)  # bright where the ground truth is dark
     assert wrong["sd_vs_gt"] > 0.2 and wrong["sd_vs_reference"] > 0.2 and wrong["corr_with_gt"] < -0.99
+
+
+def test_unseen_scenes_finds_a_scene_shot_at_another_exposure():
+    import data
+    torch.manual_seed(0)
+    scene = lambda: (torch.rand(3, 8, 12).repeat_interleave(50, 1).repeat_interleave(50, 2) * 200).to(torch.uint8)
+    a, b, c = scene(), scene(), scene()
+    train = [(a, a), (b, b)]
+    darker_a = (a.float() * 0.6).to(torch.uint8)  # the same scene, another exposure
+    val = [(darker_a, darker_a), (c, c)]
+    assert data.unseen_scenes(val, train) == [1]
