@@ -49,11 +49,9 @@ def unseen_scenes(val_pairs, train_pairs, threshold=0.9):
     name leaves 31 of our 40 validation scenes in training (correlation >= 0.98; the other nine
     <= 0.62). Figures on the full split reward recognising a scene; these nine do not."""
     train = torch.stack([scene_signature(h) for _, h in train_pairs])
-    out = []
-    for i, (_, h) in enumerate(val_pairs):
-        if float((train @ scene_signature(h)).max()) / train.shape[1] < threshold:
-            out.append(i)
-    return out
+    val = torch.stack([scene_signature(h) for _, h in val_pairs])
+    closest = (val @ train.T).max(1).values / train.shape[1]  # correlation with the nearest training scene
+    return (closest < threshold).nonzero().flatten().tolist()
 
 
 def random_patches(stacks, batch, patch, gen):
