@@ -1,7 +1,7 @@
 """PSNR / SSIM exactly as ../shared/tools/iqa.py, on a folder pair or on a model over the split.
 
     python evaluate.py --dirs OUT_DIR GT_DIR
-    python evaluate.py --model ldfc-net --checkpoint checkpoints/distill-ldfc-net.pt   (validation split)
+    python evaluate.py --model ldfc-net --checkpoint checkpoints/distill-ldfc-net.pt   [--split scenes]   (validation split)
 """
 import argparse
 import os
@@ -53,6 +53,7 @@ def main():
     ap.add_argument("--dirs", nargs=2, metavar=("OUT_DIR", "GT_DIR"))
     ap.add_argument("--model")
     ap.add_argument("--checkpoint")
+    ap.add_argument("--split", default="names", choices=sorted(data.SPLITS), help="the validation split to score --checkpoint on")
     args = ap.parse_args()
     if args.dirs:
         print(summary(score_dirs(*args.dirs)))
@@ -61,7 +62,7 @@ def main():
     c = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
     model.load_state_dict({k: v.float() for k, v in c["model"].items()})
     model.eval()
-    _, val = data.split_names()
+    _, val = data.split_names(split=args.split)
     print(summary(score_model(model, list(zip(val, data.load_pairs(val))))))
 
 

@@ -1,7 +1,10 @@
 """The model card's results table: every network on the validation split, scored as
 ../shared/tools/iqa.py scores (PSNR, SSIM, GT-mean PSNR), with parameters, MACs and training steps.
 
-    python scorecard.py [--threads N]      (prints a Markdown table)
+    python scorecard.py [--split names|scenes] [--only CHECKPOINT ...] [--threads N]   (prints a Markdown table)
+
+A row whose run held out another split trained on some of the pictures it is scored on here: the
+table says on how many.
 """
 import argparse
 import sys
@@ -14,7 +17,7 @@ import iqa
 from evaluate import score_model
 from model import count_macs, count_params
 from export import WEIGHTS
-from train import build, load_compact, network_of
+from train import build, load_compact, network_of, split_of
 
 ROWS = [  # (label, checkpoint); the network is the one its config names
     ("teacher (first)", "teacher"),
@@ -47,6 +50,12 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net-rt-g, teacher's exposure, with the brightness term", "distill-ldfc-net-rt-g-t3x"),
     ("ldfc-net-rt-g, no teacher (ablation)", "student-ldfc-net-rt-g"),
     ("ldfc-net-rt on ldfc-net-rt-g's 256-pixel crops, no teacher", "student-ldfc-net-rt-p256"),
+    # held out by scene (val_scenes.txt)
+    ("teacher-s (scene split)", "teacher-s"),
+    ("ldfc-net, scene split, distilled from teacher-s (teacher's exposure, regional calibration)", "distill-ldfc-net-s"),
+    ("ldfc-net, scene split, no teacher (ablation)", "student-ldfc-net-s"),
+    ("ldfc-net-rt, scene split, distilled from teacher-s (teacher's exposure, no brightness term)", "distill-ldfc-net-rt-s"),
+    ("ldfc-net-rt, scene split, no teacher (ablation)", "student-ldfc-net-rt-s"),
 ]
 
 
@@ -65,6 +74,8 @@ def shipped():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--split", default="names", choices=sorted(data.SPLITS),
+                    help="the validation pictures: picked by name (val_split.txt) or as whole scenes (val_scenes.txt)")
     ap.add_argument("--only", action="append", metavar="CHECKPOINT", help="score only these rows (repeatable)")
     ap.add_argument("--unseen-scenes", action="store_true",
                     help="score only the validation pictures whose scene is not in the training set (data.unseen_scenes)")
@@ -74,7 +85,7 @@ def main():
         sys.exit(f"scorecard.py: --only {', '.join(unknown)}: not a row of the table (add it to ROWS)")
     if args.threads:
         torch.set_num_threads(args.threads)
-    train_names, val_names = data.split_names()
+    train_names, val_names = data.split_names(split=args.split)
     pairs = list(zip(val_names, data.load_pairs(val_names)))
     if args.unseen_scenes:
         keep = data.unseen_scenes([p for _, p in pairs], data.load_pairs(train_names))
@@ -85,7 +96,9 @@ def main():
     if args.unseen_scenes:
         print(f"Validation pictures whose scene is not in the training set: {len(pairs)} ({', '.join(n for n, _ in pairs)}).\n")
     else:
-        print(f"Validation split: {len(pairs)} pairs (Training/val_split.txt), never trained on.\n")
+        print(f"Validation split {args.split!r}: {len(pairs)} pairs (Training/{data.SPLITS[args.split].name}).\n")
+    scored = {n for n, _ in pairs}
+    trained_on = {sp: len(scored & set(data.split_names(split=sp)[0])) for sp in data.SPLITS}
     ships = shipped()
     print("| network | checkpoint | shipped as | steps | params | GMACs at 256x256 | PSNR | SSIM | GT-mean PSNR |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -101,6 +114,9 @@ def main():
         m.eval()
         rows = score_model(m, pairs)
         P, S, G = (float(np.mean([r[i] for r in rows])) for i in (1, 2, 3))
+        seen = trained_on[split_of(ckpt)]
+        if seen:
+            label += f" (trained on {seen} of these pictures)"
         print(f"| {label} | {ckpt} | {ships.get(ckpt, '')} | {c['step']} | {count_params(m):,} | {count_macs(m) / 1e9:.3f} | {P:.2f} | {S:.3f} | {G:.2f} |",
               flush=True)
 

@@ -32,7 +32,7 @@ CHECKPOINTS = HERE / "checkpoints"
 
 DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5, w_prior=0.1, w_selfcal=0.05, w_coarse=0.0,
                 w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None, teacher_calibration=False,
-                teacher_calibration_sigma=None, exposure_from_teacher=False, init_from=None,
+                teacher_calibration_sigma=None, exposure_from_teacher=False, init_from=None, split="names",
                 eval_every=500, ckpt_every=250, seed=1)
 
 
@@ -49,6 +49,22 @@ def network_of(checkpoint_name):
     if not path.exists():
         sys.exit(f"train.py: no configs/{checkpoint_name}.py, so which network checkpoint {checkpoint_name} holds is unknown")
     return load_config(path)["model"]
+
+
+def split_of(checkpoint_name):
+    """The validation split (data.SPLITS) the run that wrote checkpoints/NAME.pt held out."""
+    path = HERE / "configs" / f"{checkpoint_name}.py"
+    return load_config(path)["split"] if path.exists() else "names"
+
+
+def check_same_split(cfg):
+    """Exits when the teacher or the starting weights were trained with another validation split:
+    they would have seen this run's validation pictures, and its figures would not be held out."""
+    for role in ("teacher", "init_from"):
+        other = cfg[role]
+        if other and split_of(other) != cfg["split"]:
+            sys.exit(f"train.py: {cfg['name']} holds out split {cfg['split']!r} but its {role} {other} was "
+                     f"trained with split {split_of(other)!r}, which trains on some of these validation pictures")
 
 
 def build(model_name):
@@ -238,6 +254,7 @@ def main():
     args = ap.parse_args()
     cfg = load_config(args.config)
     name = cfg["name"]
+    check_same_split(cfg)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -266,9 +283,10 @@ def main():
             print(f"{name}: starting from the weights of checkpoints/{cfg['init_from']}.pt", file=sys.stderr)
     model.to(device)
 
-    train_names, val_names = data.split_names()
+    train_names, val_names = data.split_names(split=cfg["split"])
     train_pairs, val_pairs = data.load_pairs(train_names), data.load_pairs(val_names)
-    print(f"{name}: {cfg['model']} {count_params(model)} params, {len(train_pairs)} train / {len(val_pairs)} val pairs, "
+    print(f"{name}: {cfg['model']} {count_params(model)} params, {len(train_pairs)} train / {len(val_pairs)} val pairs "
+          f"(split {cfg['split']}), "
           f"device {device}, threads {torch.get_num_threads()}", file=sys.stderr)
     if cfg["mode"] == "distill":
         stacks = cached_teacher_stacks(cfg["teacher"], train_names, train_pairs, device)

@@ -200,3 +200,59 @@ def test_unseen_scenes_finds_a_scene_shot_at_another_exposure():
     darker_a = (a.float() * 0.6).to(torch.uint8)  # the same scene, another exposure
     val = [(darker_a, darker_a), (c, c)]
     assert data.unseen_scenes(val, train) == [1]
+
+
+def test_scene_split_keeps_every_exposure_of_a_scene_on_one_side(tmp_path):
+    import data
+    torch.manual_seed(0)
+    scene = lambda: (torch.rand(3, 8, 12).repeat_interleave(50, 1).repeat_interleave(50, 2) * 200).to(torch.uint8)
+    pairs, names = [], []
+    for k in range(12):  # twelve scenes, scene k shot at 1 + k % 3 exposures
+        s = scene()
+        for e in range(1 + k % 3):
+            pairs.append(((s.float() * (0.3 + 0.2 * e)).to(torch.uint8), s))
+            names.append(f"{k}-{e}")
+    groups = data.scene_groups(pairs)
+    assert sorted(len(g) for g in groups) == sorted(1 + k % 3 for k in range(12))
+    assert all(len({names[i].split("-")[0] for i in g}) == 1 for g in groups)
+    val = data.scene_split(names, pairs, n_val=6)
+    assert 6 <= len(val) < 6 + 3
+    val_scenes = {n.split("-")[0] for n in val}
+    assert all(n.split("-")[0] not in val_scenes for n in names if n not in val)
+    assert data.scene_split(names, pairs, n_val=6) == val  # seeded: the committed list can be rewritten
+    assert data.scene_split(names, pairs, n_val=6, seed=8) != val
+
+
+def test_split_lists_skip_comments_and_unknown_splits_are_refused(tmp_path):
+    import data
+    import pytest
+    f = tmp_path / "list.txt"
+    f.write_text("# drawn by scene\n3 4  # two\n\n10\n")
+    assert data.read_list(f) == ["3", "4", "10"]
+    with pytest.raises(ValueError, match="unknown split"):
+        data.split_names(split="by-colour")
+
+
+def test_committed_splits_are_disjoint_from_what_they_train_on():
+    """Every validation list names pictures that exist and never pairs with a training name; the
+    scene list holds at least 35, as DESIGN asks (needs the dataset folder for the names)."""
+    import data
+    import pytest
+    if not (data.data_root() / "low").is_dir():
+        pytest.skip(f"LOL-v1 not found at {data.data_root()} (../shared absent)")
+    everything = set(data.all_names())
+    for split in data.SPLITS:
+        train, val = data.split_names(split=split)
+        assert set(data.read_list(data.SPLITS[split])) <= everything
+        assert len(val) >= 35 and not set(train) & set(val) and set(train) | set(val) == everything
+
+
+def test_a_run_refuses_a_teacher_that_trained_on_its_validation_pictures():
+    import pytest
+    import train
+    cfg = train.load_config(train.HERE / "configs" / "distill-ldfc-net-rt-s.py")
+    train.check_same_split(cfg)  # teacher-s holds out the same scenes
+    with pytest.raises(SystemExit, match="trained with split 'names'"):
+        train.check_same_split(dict(cfg, teacher="teacher-v3"))
+    with pytest.raises(SystemExit, match="init_from"):
+        train.check_same_split(dict(cfg, teacher=None, init_from="student-ldfc-net-rt"))
