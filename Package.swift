@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "SCKDCaptureTests", dependencies: ["SCKDCapture"]),
         .testTarget(name: "SCKDPipelineTests", dependencies: ["SCKDPipeline", "SCKDCore"]),
         .testTarget(name: "SCKDClassicTests", dependencies: ["SCKDClassic", "SCKDCore"]),
-        .testTarget(name: "SCKDModelTests", dependencies: ["SCKDModel", "SCKDCore", "SCKDTestSupport", "CDNNL"]),
+        .testTarget(name: "SCKDModelTests", dependencies: ["SCKDModel", "SCKDCore", "SCKDTestSupport", "CDNNL"],
+                    exclude: ["Fixtures"]),  // weights files the tests open by path
         .testTarget(name: "SCKDMediaTests", dependencies: ["SCKDMedia", "SCKDCore", "SCKDTestSupport"]),
         .testTarget(name: "SCKDCLITests", dependencies: ["SCKDTestSupport"]),
     ],

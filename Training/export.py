@@ -17,12 +17,15 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from model import ARCH, ARCH_VERSION, build_student, build_teacher
+from model import ARCH, ARCH_VERSION, ARCH_VERSION_GLOBAL, build_student, build_teacher
 from train import CHECKPOINTS, load_compact, network_of
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "Weights"
 GOLDEN_SIZES = [(37, 29), (64, 48), (130, 97)]  # (width, height)
 CHECKPOINT_FOR = {"ldfc-net": "distill-ldfc-net-t3x", "ldfc-net-rt": "distill-ldfc-net-rt-t3x-nobright"}  # what Weights/ ships
+# Networks exported only when named (--only): the engine's tests use a seeded export of these
+# (`python3 export.py --random --only ldfc-net-rt-g --out ../Tests/SCKDModelTests/Fixtures`).
+EXPERIMENTAL = {"ldfc-net-rt-g": "distill-ldfc-net-rt-g-t3x-nobright"}
 
 
 def export_student(model, path, extra=None):
@@ -36,9 +39,13 @@ def load_student(path):
     from safetensors import safe_open
     with safe_open(str(path), "pt") as f:
         meta = f.metadata()
-    if meta.get("arch") != ARCH or meta.get("arch_version") != str(ARCH_VERSION):
-        raise ValueError(f"{path}: architecture {meta.get('arch')} v{meta.get('arch_version')} is not {ARCH} v{ARCH_VERSION}")
+    if meta.get("arch") != ARCH or meta.get("arch_version") not in (str(ARCH_VERSION), str(ARCH_VERSION_GLOBAL)):
+        raise ValueError(f"{path}: architecture {meta.get('arch')} v{meta.get('arch_version')} is not {ARCH} "
+                         f"v{ARCH_VERSION} or v{ARCH_VERSION_GLOBAL}")
     cfg = json.loads(meta["config"])
+    version = ARCH_VERSION_GLOBAL if cfg.get("a_global") else ARCH_VERSION
+    if meta["arch_version"] != str(version):
+        raise ValueError(f"{path}: arch_version {meta['arch_version']} with a_global {bool(cfg.get('a_global'))}")
     from model import LDFCNet, StudentConfig
     m = LDFCNet(StudentConfig(**cfg))
     m.load_state_dict(load_file(str(path)))
@@ -65,19 +72,20 @@ def main():
     ap.add_argument("--out", default=str(WEIGHTS))
     ap.add_argument("--checkpoint", action="append", default=[], metavar="NET=CHECKPOINT",
                     help="export checkpoints/CHECKPOINT.pt as NET (default: the shipped distilled runs, %s)" % ", ".join(f"{k}={v}" for k, v in CHECKPOINT_FOR.items()))
-    ap.add_argument("--only", action="append", choices=list(CHECKPOINT_FOR) + ["teacher"],
+    ap.add_argument("--only", action="append", choices=list(CHECKPOINT_FOR) + list(EXPERIMENTAL) + ["teacher"],
                     help="export only this network (repeatable)")
     ap.add_argument("--teacher", default="teacher-v3", metavar="CHECKPOINT", help="the teacher's checkpoint (default: %(default)s)")
     args = ap.parse_args()
     for spec in args.checkpoint:
         net, _, ckpt = spec.partition("=")
-        if net not in CHECKPOINT_FOR or not ckpt:
-            sys.exit(f"export.py: --checkpoint wants NET=CHECKPOINT with NET one of {', '.join(CHECKPOINT_FOR)}")
-        CHECKPOINT_FOR[net] = ckpt
+        if net not in CHECKPOINT_FOR | EXPERIMENTAL or not ckpt:
+            sys.exit(f"export.py: --checkpoint wants NET=CHECKPOINT with NET one of {', '.join(CHECKPOINT_FOR | EXPERIMENTAL)}")
+        (CHECKPOINT_FOR if net in CHECKPOINT_FOR else EXPERIMENTAL)[net] = ckpt
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for name in CHECKPOINT_FOR:  # the shipped networks (model.CONFIGS may hold experimental ones)
-        if args.only and name not in args.only:
+    sources = CHECKPOINT_FOR | EXPERIMENTAL
+    for name in sources:  # the shipped networks, and experimental ones when asked for by name
+        if (args.only and name not in args.only) or (name in EXPERIMENTAL and not args.only):
             continue
         torch.manual_seed(0)
         m = build_student(name).eval()
@@ -89,10 +97,10 @@ def main():
             for p in m.parameters():
                 p.data.add_(torch.randn(p.shape, generator=g) * 0.1)
         else:
-            c = load_compact(m, CHECKPOINT_FOR[name])
+            c = load_compact(m, sources[name])
             if c is None:
-                sys.exit(f"export.py: no checkpoint {CHECKPOINTS}/{CHECKPOINT_FOR[name]}.pt (use --random for an untrained export)")
-            extra = {"trained_steps": str(c["step"]), "checkpoint": CHECKPOINT_FOR[name]}
+                sys.exit(f"export.py: no checkpoint {CHECKPOINTS}/{sources[name]}.pt (use --random for an untrained export)")
+            extra = {"trained_steps": str(c["step"]), "checkpoint": sources[name]}
         export_student(m, out / f"{name}.safetensors", extra)
         save_file(golden(m), str(out / f"golden-{name}.safetensors"), metadata={"model": name})
         print(f"{name}: {out / f'{name}.safetensors'}", file=sys.stderr)

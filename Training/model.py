@@ -52,7 +52,7 @@ class StudentConfig:
 CONFIGS = {
     "ldfc-net": StudentConfig("ldfc-net", a_ch=16, a_blocks=3, f_ch=16, f_k=3, f_blocks=4, l_ch=48, l_blocks=4, l_dense=False),
     "ldfc-net-rt": StudentConfig("ldfc-net-rt", a_ch=16, a_blocks=2, f_ch=0, f_k=1, f_blocks=0, l_ch=48, l_blocks=4, l_dense=False),
-    # Experimental, not yet in the Swift engine (arch version 2): the real-time student whose
+    # Experimental, not shipped (arch version 2; the Swift engine runs it): the real-time student whose
     # illumination estimator sees the whole frame: phase A's 3x3 layers see 31 pixels, and how dark
     # the whole picture is tells what gain a dark region needs (+1.1 dB on the validation scenes not
     # in training, +2.5 on the whole split, where it also recognises scenes; MODEL_CARD.md).

@@ -46,7 +46,7 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net-rt, teacher's exposure, no brightness term, seed 2", "distill-ldfc-net-rt-t3x-nobright-seed2"),
     ("ldfc-net-rt, no teacher (ablation)", "student-ldfc-net-rt"),
     ("ldfc-net-rt, no teacher (ablation), seed 2", "student-ldfc-net-rt-seed2"),
-    ("ldfc-net-rt-g (whole-frame phase A; not in the engine), teacher's exposure, no brightness term", "distill-ldfc-net-rt-g-t3x-nobright"),
+    ("ldfc-net-rt-g (whole-frame phase A; not shipped), teacher's exposure, no brightness term", "distill-ldfc-net-rt-g-t3x-nobright"),
     ("ldfc-net-rt-g, teacher's exposure, with the brightness term", "distill-ldfc-net-rt-g-t3x"),
     ("ldfc-net-rt-g, no teacher (ablation)", "student-ldfc-net-rt-g"),
     ("ldfc-net-rt on ldfc-net-rt-g's 256-pixel crops, no teacher", "student-ldfc-net-rt-p256"),

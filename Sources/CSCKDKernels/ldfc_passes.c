@@ -236,3 +236,47 @@ void sckd_ldfc_calibrate(void *g, const void *l, int bf16, int channels, const f
         calibrate_pixels_f32((float *)g + p_begin * channels, (const float *)l + p_begin * 3, channels, n, ws, s_bias, wt,
                              t_bias);
 }
+
+int sckd_ldfc_channel_sums(const void *h, int bf16, int C, int W, int y_begin, int y_end, int x_begin, int x_end,
+                           double *sums) {
+    float row[1024];
+    if (C > 1024) return -1;
+    for (int y = y_begin; y < y_end; y++) {
+        memset(row, 0, (size_t)C * sizeof(float));
+        size_t first = ((size_t)y * W + x_begin) * C;
+        for (int x = 0; x < x_end - x_begin; x++) {
+            size_t p = first + (size_t)x * C;
+            if (bf16)
+                for (int c = 0; c < C; c++) row[c] += from_bf16(((const uint16_t *)h)[p + c]);
+            else
+                for (int c = 0; c < C; c++) row[c] += ((const float *)h)[p + c];
+        }
+        for (int c = 0; c < C; c++) sums[c] += row[c];
+    }
+    return 0;
+}
+
+SCKD_CLONES
+static void add_relu_f32(float *restrict h, int C, const float *restrict add, size_t n) {
+    for (size_t p = 0; p < n; p++)
+        for (int c = 0; c < C; c++) {
+            float v = h[p * C + c] + add[c];
+            h[p * C + c] = v > 0 ? v : 0;
+        }
+}
+
+SCKD_CLONES
+static void add_relu_bf16(uint16_t *restrict h, int C, const float *restrict add, size_t n) {
+    for (size_t p = 0; p < n; p++)
+        for (int c = 0; c < C; c++) {
+            float v = from_bf16(h[p * C + c]) + add[c];
+            h[p * C + c] = to_bf16(v > 0 ? v : 0);
+        }
+}
+
+void sckd_ldfc_add_relu_channels(void *h, int bf16, int C, const float *add, size_t p_begin, size_t p_end) {
+    if (bf16)
+        add_relu_bf16((uint16_t *)h + p_begin * C, C, add, p_end - p_begin);
+    else
+        add_relu_f32((float *)h + p_begin * C, C, add, p_end - p_begin);
+}

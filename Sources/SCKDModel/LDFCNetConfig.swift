@@ -5,7 +5,10 @@ import Foundation
 /// from this, and a file for another architecture or version is refused.
 public struct LDFCNetConfig: Equatable, Codable, Sendable {
     public static let architecture = "ldfc-net"
-    public static let architectureVersion = 1
+    /// Version 1: the network as first shipped. Version 2 adds phase A's whole-frame context
+    /// (`aGlobal`); a version-2 file must have it and a version-1 file must not, so an engine
+    /// that predates it refuses the file instead of running another network.
+    public static let architectureVersions = 1...2
     /// Illumination floor: L = EPS + (1 - EPS) * sigmoid(z).
     public static let illuminationFloor: Float = 0.01
 
@@ -19,15 +22,37 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
     public let lCh: Int
     public let lBlocks: Int
     public let lDense: Bool
+    /// Phase A adds a 1x1 convolution of its quarter-scale features' whole-frame channel means
+    /// before the head, h = relu(h + W mean(h) + b) (version 2): the local estimator sees a
+    /// 31-pixel neighbourhood, and how bright a picture should be depends on all of it.
+    public let aGlobal: Bool
 
     enum CodingKeys: String, CodingKey {
         case name, aCh = "a_ch", aBlocks = "a_blocks", fCh = "f_ch", fK = "f_k", fBlocks = "f_blocks", lCh = "l_ch",
-             lBlocks = "l_blocks", lDense = "l_dense"
+             lBlocks = "l_blocks", lDense = "l_dense", aGlobal = "a_global"
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        aCh = try c.decode(Int.self, forKey: .aCh)
+        aBlocks = try c.decode(Int.self, forKey: .aBlocks)
+        fCh = try c.decode(Int.self, forKey: .fCh)
+        fK = try c.decode(Int.self, forKey: .fK)
+        fBlocks = try c.decode(Int.self, forKey: .fBlocks)
+        lCh = try c.decode(Int.self, forKey: .lCh)
+        lBlocks = try c.decode(Int.self, forKey: .lBlocks)
+        lDense = try c.decode(Bool.self, forKey: .lDense)
+        aGlobal = try c.decodeIfPresent(Bool.self, forKey: .aGlobal) ?? false  // version-1 files leave it out
+    }
+
+    /// The version a file with this configuration declares.
+    public var architectureVersion: Int { aGlobal ? 2 : 1 }
 
     /// Reads and checks the metadata of a weights file.
     public init(metadata: [String: String], path: String) throws {
-        guard metadata["arch"] == Self.architecture, metadata["arch_version"] == String(Self.architectureVersion) else {
+        guard metadata["arch"] == Self.architecture, let version = metadata["arch_version"].flatMap({ Int($0) }),
+              Self.architectureVersions.contains(version) else {
             let found = "\(metadata["arch"] ?? "no architecture") v\(metadata["arch_version"] ?? "?")"
             throw WeightsError.unknownArchitecture(path: path, found: found)
         }
@@ -38,6 +63,10 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
             self = try JSONDecoder().decode(LDFCNetConfig.self, from: json)
         } catch {
             throw WeightsError.badConfiguration(path: path, reason: "config is not an ldfc-net configuration")
+        }
+        guard version == architectureVersion else {
+            throw WeightsError.badConfiguration(path: path, reason: "arch_version \(version) with a_global \(aGlobal)"
+                                                + " (version 2 is the whole-frame context, version 1 is without it)")
         }
         guard [aCh, lCh].allSatisfy({ (1...1024).contains($0) }), (0...1024).contains(fCh), fCh > 0 || fBlocks == 0, [aBlocks, fBlocks, lBlocks].allSatisfy({ (0...64).contains($0) }),
               fK == 1 || fK == 3 else {
@@ -58,6 +87,7 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
         conv("a_down1", aCh, 3, 3)
         conv("a_down2", aCh, aCh, 3)
         for i in 0..<aBlocks { ds("a_blocks.\(i)", aCh) }
+        if aGlobal { conv("a_global", aCh, aCh, 1) }
         conv("a_head", 3, aCh, 3)
         if bodyAtQuarter {
             conv("l_down", lCh, 9, 4)
@@ -122,6 +152,7 @@ public struct LDFCNetConfig: Equatable, Codable, Sendable {
             add("a_blocks.\(i).dw", "dwconv", aCh, aCh, 3, w4, h4, groups: aCh)
             add("a_blocks.\(i).pw", "conv+sum", aCh, aCh, 1, w4, h4)
         }
+        if aGlobal { add("a_global", "mean+1x1+sum", aCh, aCh, 1, 1, 1) }
         add("a_head", "conv+sigmoid", aCh, 3, 3, w4, h4)
         let (bw, bh) = bodyAtQuarter ? (w4, h4) : (w2, h2)
         if bodyAtQuarter {

@@ -56,8 +56,33 @@ public final class LDFCNetEngine: FrameEnhancer {
     }
 
     public func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
-        precondition(image.channels == 3)
+        try estimateIllumination(image, frameMean: nil)
+    }
+
+    /// Phase A on a part of a larger frame: `frameMean` replaces the part's own feature means in
+    /// the whole-frame context (architecture version 2; see `featureSums`). nil: the part is the frame.
+    func estimateIllumination(_ image: PlanarImage, frameMean: [Float]?) throws -> PlanarImage {
         let plan = try self.plan(width: image.width, height: image.height)
+        plan.context.givenMean = frameMean
+        defer { plan.context.givenMean = nil }
+        return try runPhaseA(image, plan)
+    }
+
+    /// The sums of phase A's quarter-scale features (before the whole-frame context) over a
+    /// rectangle of this picture's quarter-scale map: a tiled frame adds its tiles' own parts to
+    /// get the whole frame's means. Only for networks with `aGlobal`.
+    func featureSums(_ image: PlanarImage, x: Int, y: Int, width: Int, height: Int) throws -> [Double] {
+        precondition(config.aGlobal, "featureSums: the network has no whole-frame context")
+        let plan = try self.plan(width: image.width, height: image.height)
+        precondition(x >= 0 && y >= 0 && x + width <= plan.w4 && y + height <= plan.h4, "featureSums: rectangle outside the map")
+        plan.context.sumRegion = (x, y, width, height)
+        defer { plan.context.sumRegion = nil }
+        _ = try runPhaseA(image, plan)
+        return plan.context.regionSums
+    }
+
+    private func runPhaseA(_ image: PlanarImage, _ plan: Plan) throws -> PlanarImage {
+        precondition(image.channels == 3)
         omp_set_num_threads(Int32(threads))
         let L = PlanarImage(uninitializedWidth: plan.w4, height: plan.h4, channels: 3)  // every sample written
         try plan.inputA.bind(image.data)
@@ -158,6 +183,16 @@ public final class LDFCNetEngine: FrameEnhancer {
     }
 }
 
+/// Phase A's whole-frame context between executions. By default it takes the channel means of
+/// the picture phase A runs on; a tiled frame first asks each tile for the sums over its own part
+/// (`sumRegion` -> `regionSums`), then runs every tile with the whole frame's means (`givenMean`),
+/// so that tiles agree with the untiled frame.
+final class WholeFrameContext {
+    var givenMean: [Float]?
+    var sumRegion: (x: Int, y: Int, width: Int, height: Int)?
+    var regionSums: [Double] = []
+}
+
 /// The primitives and memories for one input size.
 final class Plan {
     /// Layout of phase B's feature maps. Channels-last lets oneDNN use its brgemm kernels, whose
@@ -183,6 +218,9 @@ final class Plan {
     /// Exposure gain applied to phase B's input picture by the first fused pass (see
     /// `FrameEnhancer.enhance(_:illumination:inputGain:)`); set before each execution.
     var inputGain: Float = 1
+
+    /// What phase A's whole-frame context step reads and writes besides the feature map.
+    let context = WholeFrameContext()
 
     /// The fused C passes where the CPU allows (see `LDFCNetEngine.fusedBlocks`).
     let fusedBlocks: Bool
@@ -229,6 +267,9 @@ final class Plan {
             aLast = try DNNLMemory(try memoryDesc([1, cfg.aCh, h4, w4], dt, Plan.featureLayout), ctx)
             keep.append(aLast)
             try reorder("a_head.input", from: a, to: aLast, into: &phaseA)
+        }
+        if cfg.aGlobal {
+            try wholeFrameContext(aLast, into: &phaseA)
         }
         if fusedBlocks, cfg.aCh == 16, sckd_ldfc_ds_block_available(16, dt == dnnl_bf16 ? 1 : 0) != 0 {
             // Three output channels leave oneDNN's vectorised kernels (7x the arithmetic's time):
@@ -457,6 +498,43 @@ final class Plan {
         keep += [dstMem, wMem, bMem]
         list.append(prim)
         return dstMem
+    }
+
+    /// Phase A's whole-frame context (architecture version 2): h = relu(h + W mean(h) + b), the
+    /// channel means over the whole quarter-scale map `h` (channels-last, updated in place). Two C
+    /// passes: the means and the 16x16 product (one thread; microseconds), then the add, by rows.
+    func wholeFrameContext(_ h: DNNLMemory, into list: inout [any PlanStep]) throws {
+        precondition(layoutName(h.desc) == "acdb", "the whole-frame context reads channels-last memory")
+        let C = Int(h.desc.dims.1), H = Int(h.desc.dims.2), W = Int(h.desc.dims.3)
+        let (weight, bias) = (weights["a_global.weight"], weights["a_global.bias"])  // (C, C, 1, 1), (C)
+        let add = Pinned<Float>(count: C)
+        keep.append(add)
+        let (state, bf16) = (context, Int32(dt == dnnl_bf16 ? 1 : 0))
+        list.append(KernelStep(name: "a_global.mean", layouts: "acdb (channel means, 1x1)", rows: 1, threads: 1) { _, _ in
+            if let r = state.sumRegion {
+                var sums = [Double](repeating: 0, count: C)
+                guard sckd_ldfc_channel_sums(h.pointer, bf16, Int32(C), Int32(W), Int32(r.y), Int32(r.y + r.height),
+                                             Int32(r.x), Int32(r.x + r.width), &sums) == 0 else { return -1 }
+                state.regionSums = sums
+            }
+            var mean = state.givenMean ?? []
+            if mean.isEmpty {
+                var sums = [Double](repeating: 0, count: C)
+                guard sckd_ldfc_channel_sums(h.pointer, bf16, Int32(C), Int32(W), 0, Int32(H), 0, Int32(W), &sums) == 0 else { return -1 }
+                mean = sums.map { Float($0 / Double(H * W)) }
+            }
+            precondition(mean.count == C, "a frame mean of \(mean.count) channels for \(C)")
+            for o in 0..<C {
+                var v = bias[o]
+                for i in 0..<C { v += weight[o * C + i] * mean[i] }
+                add[o] = v
+            }
+            return 0
+        })
+        list.append(KernelStep(name: "a_global.add", layouts: "acdb in place (sum, relu)", rows: H, threads: threads) { begin, end in
+            sckd_ldfc_add_relu_channels(h.pointer, bf16, Int32(C), add.pointer, begin * W, end * W)
+            return 0
+        })
     }
 
     /// relu(h + pw(relu(dw(h)))), updating `h` in place.

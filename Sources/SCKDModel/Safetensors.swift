@@ -33,7 +33,7 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
         case let .missingTensor(p, t): return "'\(p)' lacks tensor \(t)"
         case let .unexpectedTensor(p, t): return "'\(p)' has tensor \(t), which this architecture does not use"
         case let .wrongShape(p, t, e, f): return "'\(p)': tensor \(t) has shape \(f), expected \(e)"
-        case let .unknownArchitecture(p, f): return "'\(p)' holds \(f), which this build of sckd does not know (it runs ldfc-net v\(LDFCNetConfig.architectureVersion))"
+        case let .unknownArchitecture(p, f): return "'\(p)' holds \(f), which this build of sckd does not know (it runs ldfc-net v\(LDFCNetConfig.architectureVersions.lowerBound)-\(LDFCNetConfig.architectureVersions.upperBound))"
         case let .badConfiguration(p, r): return "'\(p)' has a bad architecture configuration: \(r)"
         }
     }

@@ -6,7 +6,9 @@ import SCKDCore
 /// The result equals the untiled one: tile origins and halos are multiples of 4 (the network's
 /// stride-2 convolutions and the fixed x4 illumination upsampling then sample the same grid as on
 /// the whole frame), and the halo exceeds the receptive field, so the zero padding at a tile's
-/// edge never reaches the part of the tile that is kept.
+/// edge never reaches the part of the tile that is kept. A network with a whole-frame context in
+/// phase A (architecture version 2) gets the whole frame's feature means in every tile (two passes
+/// of phase A over the tiles; phase B is local).
 public final class TiledEnhancer: FrameEnhancer {
     public let engine: LDFCNetEngine
     public var name: String { engine.name }
@@ -58,13 +60,28 @@ public final class TiledEnhancer: FrameEnhancer {
         guard image.width * image.height > untiledLimit else { return try engine.estimateIllumination(image) }
         let (lw, lh) = LDFCNetEngine.illuminationSize(width: image.width, height: image.height)
         let L = PlanarImage(width: lw, height: lh, channels: 3)
-        for t in tiles(width: image.width, height: image.height) {
-            let r = region(t, width: image.width, height: image.height)
-            let part = try engine.estimateIllumination(crop(image, x: r.0, y: r.1, width: r.2, height: r.3))
-            // Keep the illumination samples of the tile itself (all offsets are multiples of 4).
-            let (tx, ty) = (t.0 / 4, t.1 / 4)
+        // The illumination samples of each tile itself (all offsets are multiples of 4): its
+        // rectangle in the region's map and in the frame's.
+        func kept(_ t: (Int, Int, Int, Int), _ r: (Int, Int, Int, Int)) -> (x: Int, y: Int, w: Int, h: Int, fx: Int, fy: Int) {
             let (tw, th) = LDFCNetEngine.illuminationSize(width: t.2, height: t.3)
-            paste(part, from: (tx - r.0 / 4, ty - r.1 / 4), size: (tw, th), into: L, at: (tx, ty))
+            return (t.0 / 4 - r.0 / 4, t.1 / 4 - r.1 / 4, tw, th, t.0 / 4, t.1 / 4)
+        }
+        // A whole-frame context needs the whole frame's feature means before any tile's head:
+        // a first pass sums each tile's own part of the feature map (the kept parts tile the map).
+        var frameMean: [Float]?
+        if engine.config.aGlobal {
+            var sums = [Double](repeating: 0, count: engine.config.aCh)
+            for t in tiles(width: image.width, height: image.height) {
+                let r = region(t, width: image.width, height: image.height), k = kept(t, r)
+                let part = try engine.featureSums(crop(image, x: r.0, y: r.1, width: r.2, height: r.3), x: k.x, y: k.y, width: k.w, height: k.h)
+                for c in sums.indices { sums[c] += part[c] }
+            }
+            frameMean = sums.map { Float($0 / Double(lw * lh)) }
+        }
+        for t in tiles(width: image.width, height: image.height) {
+            let r = region(t, width: image.width, height: image.height), k = kept(t, r)
+            let part = try engine.estimateIllumination(crop(image, x: r.0, y: r.1, width: r.2, height: r.3), frameMean: frameMean)
+            paste(part, from: (k.x, k.y), size: (k.w, k.h), into: L, at: (k.fx, k.fy))
         }
         return L
     }

@@ -36,7 +36,7 @@ struct InfoCommand: ParsableCommand {
         let layers = cfg.layers(width: w, height: h)
         let macs = cfg.macs(width: w, height: h)
         var out = """
-        model        \(cfg.name) (ldfc-net v\(LDFCNetConfig.architectureVersion))
+        model        \(cfg.name) (ldfc-net v\(cfg.architectureVersion)\(cfg.aGlobal ? ", whole-frame context in phase A" : ""))
         weights      \(path)
         metadata     \(loaded.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         parameters   \(cfg.parameterCount)

@@ -23,11 +23,15 @@ final class FusedBlockTests: XCTestCase {
         return img
     }
 
-    func engines(_ model: String, _ precision: Precision) throws -> (fused: LDFCNetEngine, primitives: LDFCNetEngine) {
+    /// Every network the engine runs: the shipped two and the whole-frame fixture.
+    let models = [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory), ("ldfc-net-rt-g", fixturesDirectory)]
+
+    func engines(_ model: String, _ precision: Precision, in directory: String = weightsDirectory) throws
+        -> (fused: LDFCNetEngine, primitives: LDFCNetEngine) {
         guard sckd_ldfc_ds_block_available(48, precision == .bf16 ? 1 : 0) != 0 else {
             throw XCTSkip("this CPU has no AVX-512 bf16: the engine runs the blocks as primitives only")
         }
-        let weights = try LDFCNetWeights(path: "\(weightsDirectory)/\(model).safetensors")
+        let weights = try LDFCNetWeights(path: "\(directory)/\(model).safetensors")
         return (try LDFCNetEngine(weights: weights, threads: 2, precision: precision),
                 try LDFCNetEngine(weights: weights, threads: 2, precision: precision, fusedBlocks: false))
     }
@@ -47,8 +51,8 @@ final class FusedBlockTests: XCTestCase {
     }
 
     func testFusedEqualsPrimitivesInFP32() throws {
-        for model in ["ldfc-net", "ldfc-net-rt"] {
-            let (fused, primitives) = try engines(model, .fp32)
+        for (model, directory) in models {
+            let (fused, primitives) = try engines(model, .fp32, in: directory)
             for (w, h) in sizes {
                 let x = picture(width: w, height: h)
                 let La = try fused.estimateIllumination(x), Lb = try primitives.estimateIllumination(x)
@@ -64,8 +68,8 @@ final class FusedBlockTests: XCTestCase {
     }
 
     func testFusedEqualsPrimitivesInBF16() throws {
-        for model in ["ldfc-net", "ldfc-net-rt"] {
-            let (fused, primitives) = try engines(model, .bf16)
+        for (model, directory) in models {
+            let (fused, primitives) = try engines(model, .bf16, in: directory)
             for (w, h) in sizes {
                 let x = picture(width: w, height: h)
                 let a = try fused.enhance(x), b = try primitives.enhance(x)

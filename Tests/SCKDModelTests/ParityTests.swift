@@ -14,11 +14,15 @@ func image(from values: [Float], width: Int, height: Int, channels: Int = 3) -> 
     return img
 }
 
+/// Weights files of networks not shipped, for the engine's tests: seeded exports with every
+/// parameter perturbed (`cd Training && python3 export.py --random --only ldfc-net-rt-g --out ../Tests/SCKDModelTests/Fixtures`).
+let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
 /// fp32 outputs of the oneDNN engine against PyTorch's golden tensors (Training/export.py).
 final class ParityTests: XCTestCase {
-    func checkParity(_ model: String) throws {
-        let weights = try LDFCNetWeights(path: "\(weightsDirectory)/\(model).safetensors")
-        let golden = try SafetensorsFile(path: "\(weightsDirectory)/golden-\(model).safetensors")
+    func checkParity(_ model: String, in directory: String = weightsDirectory) throws {
+        let weights = try LDFCNetWeights(path: "\(directory)/\(model).safetensors")
+        let golden = try SafetensorsFile(path: "\(directory)/golden-\(model).safetensors")
         let engine = try LDFCNetEngine(weights: weights, threads: 2)
         let sizes = golden.tensors.keys.filter { $0.hasPrefix("input_") }.map { String($0.dropFirst(6)) }.sorted()
         XCTAssertGreaterThanOrEqual(sizes.count, 3)
@@ -48,6 +52,22 @@ final class ParityTests: XCTestCase {
 
     func testQualityStudentMatchesPyTorch() throws { try checkParity("ldfc-net") }
     func testRealTimeStudentMatchesPyTorch() throws { try checkParity("ldfc-net-rt") }
+    /// Architecture version 2: phase A's whole-frame context.
+    func testWholeFrameStudentMatchesPyTorch() throws { try checkParity("ldfc-net-rt-g", in: fixturesDirectory) }
+
+    func testWholeFrameContextChangesTheIlluminationFarAway() throws {
+        // Brightening the right quarter of the frame moves the illumination at the left edge only
+        // through the whole-frame means (phase A's local part sees 31 pixels): the global path runs.
+        let engine = try LDFCNetEngine(weights: LDFCNetWeights(path: "\(fixturesDirectory)/ldfc-net-rt-g.safetensors"), threads: 2)
+        let (w, h) = (256, 64)
+        let dark = PlanarImage(width: w, height: h, channels: 3, filledWith: 0.05)
+        let lit = PlanarImage(width: w, height: h, channels: 3, filledWith: 0.05)
+        for c in 0..<3 { for y in 0..<h { for x in (3 * w / 4)..<w { lit[c, y, x] = 0.6 } } }
+        let a = try engine.estimateIllumination(dark), b = try engine.estimateIllumination(lit)
+        XCTAssertGreaterThan(abs(a[0, 8, 0] - b[0, 8, 0]), 1e-5)  // 5e-5 with the fixture's small random weights
+        let local = try LDFCNetEngine(weights: LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net-rt.safetensors"), threads: 2)
+        XCTAssertEqual(try local.estimateIllumination(dark)[0, 8, 0], try local.estimateIllumination(lit)[0, 8, 0])
+    }
 
     func testParameterCountAgreesWithTrainingSide() throws {
         // Training/count.py: ldfc-net 46182, ldfc-net-rt 25046 parameters.
@@ -59,9 +79,9 @@ final class ParityTests: XCTestCase {
 /// bf16 against fp32 on the same weights and inputs.
 final class BF16Tests: XCTestCase {
     func testBF16IsWithin45dBOfFP32() throws {
-        for model in ["ldfc-net", "ldfc-net-rt"] {
-            let weights = try LDFCNetWeights(path: "\(weightsDirectory)/\(model).safetensors")
-            let golden = try SafetensorsFile(path: "\(weightsDirectory)/golden-\(model).safetensors")
+        for (model, directory) in [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory), ("ldfc-net-rt-g", fixturesDirectory)] {
+            let weights = try LDFCNetWeights(path: "\(directory)/\(model).safetensors")
+            let golden = try SafetensorsFile(path: "\(directory)/golden-\(model).safetensors")
             let fp32 = try LDFCNetEngine(weights: weights, threads: 2)
             let bf16 = try LDFCNetEngine(weights: weights, threads: 2, precision: .bf16)
             for (w, h) in [(37, 29), (130, 97)] {

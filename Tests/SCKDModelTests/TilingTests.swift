@@ -19,8 +19,9 @@ final class TilingTests: XCTestCase {
     }
 
     func testTiledEqualsUntiled() throws {
-        for model in ["ldfc-net", "ldfc-net-rt"] {
-            let engine = try LDFCNetEngine(weights: LDFCNetWeights(path: "\(weightsDirectory)/\(model).safetensors"), threads: 2)
+        // ldfc-net-rt-g: every tile's phase A must use the whole frame's feature means.
+        for (model, directory) in [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory), ("ldfc-net-rt-g", fixturesDirectory)] {
+            let engine = try LDFCNetEngine(weights: LDFCNetWeights(path: "\(directory)/\(model).safetensors"), threads: 2)
             // Odd size, several tiles in each direction, edge tiles of every shape.
             let x = picture(width: 301, height: 203)
             let whole = try engine.enhance(x)

@@ -119,6 +119,21 @@ final class WeightsValidationTests: XCTestCase {
         expect(data) { if case let .unknownArchitecture(_, found) = $0 { return found.contains("v7") }; return false }
     }
 
+    func testVersionMustMatchTheWholeFrameContext() throws {
+        // A version-2 file is the network with phase A's whole-frame context; one without it (or a
+        // version-1 file with it) is refused rather than run as another network.
+        let data = try rewrite { h in
+            var m = h["__metadata__"] as! [String: String]
+            m["arch_version"] = "2"
+            h["__metadata__"] = m
+        }
+        expect(data) { if case let .badConfiguration(_, reason) = $0 { return reason.contains("arch_version 2") }; return false }
+        let g = try LDFCNetWeights(path: "\(fixturesDirectory)/ldfc-net-rt-g.safetensors")
+        XCTAssertTrue(g.config.aGlobal)
+        XCTAssertEqual(g.config.architectureVersion, 2)
+        XCTAssertEqual(g.config.parameterCount, 25046 + 16 * 16 + 16)
+    }
+
     func testValidFileLoads() throws {
         let w = try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net.safetensors")
         XCTAssertEqual(w.config.name, "ldfc-net")

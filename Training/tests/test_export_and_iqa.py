@@ -15,7 +15,7 @@ from model import build_student
 SHARED_IQA = Path(__file__).resolve().parents[3] / "shared" / "tools" / "iqa.py"
 
 
-@pytest.mark.parametrize("name", ["ldfc-net", "ldfc-net-rt"])
+@pytest.mark.parametrize("name", ["ldfc-net", "ldfc-net-rt", "ldfc-net-rt-g"])
 def test_export_load_round_trip_is_exact(tmp_path, name):
     torch.manual_seed(1)
     m = build_student(name).eval()
@@ -39,6 +39,10 @@ def test_load_refuses_another_architecture(tmp_path):
     meta["arch_version"] = "99"
     save_file({k: v.contiguous() for k, v in m.state_dict().items()}, str(tmp_path / "x.safetensors"), metadata=meta)
     with pytest.raises(ValueError, match="v99"):
+        export.load_student(tmp_path / "x.safetensors")
+    meta["arch_version"] = "2"  # the whole-frame context's version, on a network without it
+    save_file({k: v.contiguous() for k, v in m.state_dict().items()}, str(tmp_path / "x.safetensors"), metadata=meta)
+    with pytest.raises(ValueError, match="a_global False"):
         export.load_student(tmp_path / "x.safetensors")
 
 

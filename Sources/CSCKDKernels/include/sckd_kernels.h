@@ -121,6 +121,17 @@ int sckd_ldfc_body_input(const float *x, float gain, const float *illum, float *
 int sckd_ldfc_illumination_head(const void *a, int bf16, int H, int W, const float *w, const float *bias, float floor,
                                 float *L, int y_begin, int y_end);
 
+/* Phase A's whole-frame context (architecture version 2), first half: adds to sums[c] the sum of
+ * channel c of a channels-last [.][W][C] map (float or, when `bf16`, bfloat16) over rows
+ * [y_begin, y_end) and columns [x_begin, x_end) (each row summed in float, the rows in double).
+ * Returns 0, or -1 for more than 1024 channels. */
+int sckd_ldfc_channel_sums(const void *h, int bf16, int C, int W, int y_begin, int y_end, int x_begin, int x_end,
+                           double *sums);
+
+/* Second half: h[p][c] = max(h[p][c] + add[c], 0) in place for pixels [p_begin, p_end) of a
+ * channels-last map with C channels (bf16 rounded to nearest even, as oneDNN stores). */
+void sckd_ldfc_add_relu_channels(void *h, int bf16, int C, const float *add, size_t p_begin, size_t p_end);
+
 /* The sum of n floats (blocks summed in float, the blocks' sums in double). */
 double sckd_sum_f32(const float *x, size_t n);
 
