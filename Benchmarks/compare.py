@@ -3,9 +3,11 @@
 and ONNX Runtime on the same network weights. One command, one run, one machine.
 
     python3 Benchmarks/compare.py [--clip VIDEO] [--threads 2] [--out Benchmarks/compare.md]
+    python3 Benchmarks/compare.py --quality-only [--split names]     (the quality table only, to stdout)
 
-Quality: PSNR / SSIM / GT-mean PSNR (../shared/tools/iqa.py definitions, via `sckd eval`) on our
-LOL-v1 validation split (Training/val_split.txt, pairs from ../shared/datasets/lol-v1-train).
+Quality: PSNR / SSIM / GT-mean PSNR (../shared/tools/iqa.py definitions, via `sckd eval`) on a
+LOL-v1 validation split (Training/data.py SPLITS, pairs from ../shared/datasets/lol-v1-train): the
+one the shipped weights held out.
 Speed: end-to-end fps on a 1280x720 clip (default: ../shared/videos/city-night-1080p.mp4 scaled),
 x264 veryfast CRF 18 in every case, 2 cores shared by everything.
 Rows: the input itself; an FFmpeg chain (curves brightening + hqdn3d denoise); sckd classic;
@@ -25,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SCKD = ROOT / ".build" / "release" / "sckd"
 # What a user types to brighten night video with FFmpeg: lift the tone curve, then denoise.
+# The validation split the shipped students' training runs held out (Training/data.py SPLITS).
+SHIPPED_SPLIT = "names"
 FFMPEG_CHAIN = "curves=all='0/0 0.05/0.30 0.2/0.6 1/1',hqdn3d=4:3:6:4.5"
 
 
@@ -60,19 +64,32 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "Benchmarks" / "compare.md"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--split", default=SHIPPED_SPLIT, choices=["names", "scenes"],
+                    help="validation pictures: Training/val_split.txt or val_scenes.txt (default: %(default)s, what the shipped weights held out)")
+    ap.add_argument("--quality-only", action="store_true", help="print the quality table only (no timing, nothing written)")
     args = ap.parse_args()
     if not SCKD.exists():
         sys.exit("compare.py: build first: swift build -c release")
     data = SHARED / "datasets" / "lol-v1-train"
     if not data.exists():
         sys.exit(f"compare.py: {data} is absent: the validation split lives there")
-    names = (ROOT / "Training" / "val_split.txt").read_text().split()
+    sys.path.insert(0, str(ROOT / "Training"))
+    import data as lol
+    names = lol.read_list(lol.SPLITS[args.split])
     with tempfile.TemporaryDirectory() as tmp:
         low, high = Path(tmp) / "low", Path(tmp) / "high"
         low.mkdir(), high.mkdir()
         for n in names:
             shutil.copy(data / "low" / f"{n}.webp", low)
             shutil.copy(data / "high" / f"{n}.webp", high)
+        if args.quality_only:
+            rows = [("input (no enhancement)", eval_line(low, high, "none")), (f"FFmpeg `{FFMPEG_CHAIN}`", ffmpeg_quality(low, high, tmp)),
+                    ("sckd classic", eval_line(low, high, "classic"))]
+            rows += [(f"sckd {m}", eval_line(low, high, m)) for m in ("ldfc-net", "ldfc-net-rt")]
+            print(f"Quality on the {len(names)}-pair validation split {args.split!r} (fp32):\n\n| enhancer | PSNR dB | SSIM | GT-mean PSNR dB |\n| --- | ---: | ---: | ---: |")
+            for name, q in rows:
+                print(f"| {name} | {q[0]:.2f} | {q[1]:.4f} | {q[2]:.2f} |")
+            return
         clip = args.clip
         if not clip:
             clip = str(Path(tmp) / "city720.mp4")
@@ -100,7 +117,7 @@ def main():
                                                              "--precision", "bf16"], frames)))
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     text = [f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}); "
-            f"quality on the {len(names)}-pair validation split, speed on a {frames}-frame 1280x720 clip "
+            f"quality on the {len(names)}-pair validation split ({args.split!r}), speed on a {frames}-frame 1280x720 clip "
             f"(x264 veryfast CRF 18).", "Command: `python3 Benchmarks/compare.py`", "",
             "| enhancer | PSNR dB | SSIM | GT-mean PSNR dB | 1280x720 fps |", "| --- | ---: | ---: | ---: | ---: |"]
     for name, q, f in rows:
