@@ -1,7 +1,7 @@
 """How well a network's output brightness follows the ground truth's, and what its PSNR would be
 with a reference network's (the teacher's) brightness instead of its own.
 
-    python exposure.py CHECKPOINT [CHECKPOINT ...] [--reference teacher-v3] [--threads N]
+    python exposure.py CHECKPOINT [CHECKPOINT ...] [--reference teacher-v3] [--split names|scenes] [--threads N]
 
 On LOL, PSNR is dominated by global brightness (GT-mean PSNR is 3-4 dB above PSNR), and a
 ground truth's exposure is partly a photographer's choice the input does not show. A teacher is
@@ -32,11 +32,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("checkpoints", nargs="+")
     ap.add_argument("--reference", default="teacher-v3", help="whose brightness to compare with (default: %(default)s)")
+    ap.add_argument("--split", default="names", choices=sorted(data.SPLITS), help="validation pictures (default: %(default)s)")
     ap.add_argument("--threads", type=int)
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    _, val_names = data.split_names()
+    _, val_names = data.split_names(split=args.split)
     pairs = data.load_pairs(val_names)
     ref = load_trained(args.reference)
     nets = {n: load_trained(n) for n in args.checkpoints}
@@ -56,7 +57,7 @@ def main():
                 lum[n].append(l)
                 psnr[n].append(iqa.psnr(iqa.to_uint8(y), b))
                 psnr_at_ref[n].append(iqa.psnr(iqa.to_uint8((y * (r / max(l, 1e-6))).clamp(0, 1)), b))
-    print(f"Output brightness (mean luma) on the validation split ({len(pairs)} pictures), against the ground truth "
+    print(f"Output brightness (mean luma) on the validation split {args.split!r} ({len(pairs)} pictures), against the ground truth "
           f"and against {args.reference}\n")
     print(f"| checkpoint | s.d. of log luma ratio to gt | to {args.reference} | correlation with gt | PSNR | "
           f"PSNR at {args.reference}'s brightness |")
