@@ -256,3 +256,11 @@ def test_a_run_refuses_a_teacher_that_trained_on_its_validation_pictures():
         train.check_same_split(dict(cfg, teacher="teacher-v3"))
     with pytest.raises(SystemExit, match="init_from"):
         train.check_same_split(dict(cfg, teacher=None, init_from="student-ldfc-net-rt"))
+
+
+def test_gain_by_scene_counts_a_scene_once():
+    import numpy as np
+    from kd_gain import gain_by_scene
+    # Three pictures of one scene all +1 dB, one other scene -1 dB: per scene the mean is 0, not +0.5.
+    mean, se, ahead, scenes = gain_by_scene(np.array([1.0, 1.0, 1.0, -1.0]), [[0, 1, 2], [3]])
+    assert (mean, ahead, scenes) == (0.0, 1, 2) and abs(se - np.sqrt(2) / np.sqrt(2)) < 1e-12
