@@ -56,6 +56,7 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net, scene split, no teacher (ablation)", "student-ldfc-net-s"),
     ("ldfc-net-rt, scene split, distilled from teacher-s (teacher's exposure, no brightness term)", "distill-ldfc-net-rt-s"),
     ("ldfc-net-rt, scene split, no teacher (ablation)", "student-ldfc-net-rt-s"),
+    ("ldfc-net-rt-g (whole-frame phase A), scene split, no teacher", "student-ldfc-net-rt-g-s"),
 ]
 
 
