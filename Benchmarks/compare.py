@@ -82,12 +82,17 @@ def main():
         for n in names:
             shutil.copy(data / "low" / f"{n}.webp", low)
             shutil.copy(data / "high" / f"{n}.webp", high)
+        # Quality, one row per enhancer (fp32); the full run then adds each one's speed on the clip.
+        networks = ("ldfc-net", "ldfc-net-rt")
+        quality = [("input (no enhancement)", "none", eval_line(low, high, "none")),
+                   (f"FFmpeg `{FFMPEG_CHAIN}`", None, ffmpeg_quality(low, high, tmp)),
+                   ("sckd classic", "classic", eval_line(low, high, "classic"))]
+        for model in networks:
+            trained = args.quality_only or "trained_steps=0" not in run([str(SCKD), "info", "--model", model]).stdout
+            quality.append((f"sckd {model}", model, eval_line(low, high, model) if trained else None))
         if args.quality_only:
-            rows = [("input (no enhancement)", eval_line(low, high, "none")), (f"FFmpeg `{FFMPEG_CHAIN}`", ffmpeg_quality(low, high, tmp)),
-                    ("sckd classic", eval_line(low, high, "classic"))]
-            rows += [(f"sckd {m}", eval_line(low, high, m)) for m in ("ldfc-net", "ldfc-net-rt")]
             print(f"Quality on the {len(names)}-pair validation split {args.split!r} (fp32):\n\n| enhancer | PSNR dB | SSIM | GT-mean PSNR dB |\n| --- | ---: | ---: | ---: |")
-            for name, q in rows:
+            for name, _, q in quality:
                 print(f"| {name} | {q[0]:.2f} | {q[1]:.4f} | {q[2]:.2f} |")
             return
         clip = args.clip
@@ -99,22 +104,16 @@ def main():
                           "stream=nb_read_packets", "-of", "csv=p=0", clip]).stdout.strip())
         out = str(Path(tmp) / "o.mp4")
         rows = []
-        q = eval_line(low, high, "none")
-        rows.append(("input (no enhancement)", q, fps_of([str(SCKD), "enhance", clip, "-o", out, "-y", "--quiet", "--model", "none"], frames)))
-        q = ffmpeg_quality(low, high, tmp)
-        f = fps_of(["ffmpeg", "-v", "error", "-y", "-i", clip, "-vf", FFMPEG_CHAIN, "-c:v", "libx264", "-preset", "veryfast",
-                    "-crf", "18", out], frames)
-        rows.append((f"FFmpeg `{FFMPEG_CHAIN}`", q, f))
-        q = eval_line(low, high, "classic")
-        rows.append(("sckd classic", q, fps_of([str(SCKD), "enhance", clip, "-o", out, "-y", "--quiet", "--model", "classic"], frames)))
-        for model in ("ldfc-net", "ldfc-net-rt"):
-            info = run([str(SCKD), "info", "--model", model]).stdout
-            if "trained_steps=0" in info:
-                rows.append((f"sckd {model}", None, None))
-                continue
-            q = eval_line(low, high, model)
-            rows.append((f"sckd {model} (bf16)", q, fps_of([str(SCKD), "enhance", clip, "-o", out, "-y", "--quiet", "--model", model,
-                                                             "--precision", "bf16"], frames)))
+        for name, model, q in quality:
+            if q is None:  # untrained weights installed
+                rows.append((name, None, None))
+            elif model is None:
+                rows.append((name, q, fps_of(["ffmpeg", "-v", "error", "-y", "-i", clip, "-vf", FFMPEG_CHAIN, "-c:v", "libx264",
+                                              "-preset", "veryfast", "-crf", "18", out], frames)))
+            else:
+                bf16 = ["--precision", "bf16"] if model in networks else []
+                rows.append((name + (" (bf16)" if bf16 else ""), q,
+                             fps_of([str(SCKD), "enhance", clip, "-o", out, "-y", "--quiet", "--model", model, *bf16], frames)))
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     text = [f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}); "
             f"quality on the {len(names)}-pair validation split ({args.split!r}), speed on a {frames}-frame 1280x720 clip "

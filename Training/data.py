@@ -15,6 +15,7 @@ DEFAULT_ROOT = HERE.parent.parent / "shared" / "datasets" / "lol-v1-train"
 # "scenes": whole scenes, none of whose pictures is in training (`python3 data.py --write-scene-split`).
 SPLITS = {"names": HERE / "val_split.txt", "scenes": HERE / "val_scenes.txt"}
 SCENE_THRESHOLD = 0.7
+SCENE_SEED = 7
 
 
 def data_root():
@@ -58,12 +59,18 @@ def scene_signature(img):
     return (g - g.mean()) / g.std().clamp(min=1e-6)
 
 
+def scene_correlation(pairs_a, pairs_b):
+    """Correlations of the ground truths' scene signatures, len(pairs_a) x len(pairs_b)."""
+    a = torch.stack([scene_signature(h) for _, h in pairs_a])
+    b = torch.stack([scene_signature(h) for _, h in pairs_b])
+    return a @ b.T / a.shape[1]
+
+
 def scene_groups(pairs, threshold=SCENE_THRESHOLD):
     """The pairs grouped by scene: indices joined whenever their ground truths' scene signatures
     correlate at `threshold` or more (transitively). On LOL-v1's 419 pairs, 0.7 gives 209 scenes
     of 1-9 pictures; 0.9 gives 224, splitting a few scenes shot with the camera moved."""
-    sig = torch.stack([scene_signature(h) for _, h in pairs])
-    near = (sig @ sig.T / sig.shape[1]) >= threshold
+    near = scene_correlation(pairs, pairs) >= threshold
     parent = list(range(len(pairs)))
     def root(i):
         while parent[i] != i:
@@ -78,7 +85,7 @@ def scene_groups(pairs, threshold=SCENE_THRESHOLD):
     return sorted(groups.values())
 
 
-def scene_split(names, pairs, n_val=40, seed=7, threshold=SCENE_THRESHOLD):
+def scene_split(names, pairs, n_val=40, seed=SCENE_SEED, threshold=SCENE_THRESHOLD):
     """Validation names drawn scene by scene: whole scenes in a seeded random order until at least
     `n_val` pictures, so no exposure of a validation scene is left in training."""
     groups = scene_groups(pairs, threshold)
@@ -98,9 +105,7 @@ def unseen_scenes(val_pairs, train_pairs, threshold=0.9):
     LOL-v1 photographs most scenes at several exposures under neighbouring numbers, so a split by
     name leaves 31 of our 40 validation scenes in training (correlation >= 0.98; the other nine
     <= 0.62). Figures on the full split reward recognising a scene; these nine do not."""
-    train = torch.stack([scene_signature(h) for _, h in train_pairs])
-    val = torch.stack([scene_signature(h) for _, h in val_pairs])
-    closest = (val @ train.T).max(1).values / train.shape[1]  # correlation with the nearest training scene
+    closest = scene_correlation(val_pairs, train_pairs).max(1).values  # with the nearest training scene
     return (closest < threshold).nonzero().flatten().tolist()
 
 
@@ -127,7 +132,7 @@ def write_scene_split():
     names = all_names()
     val = scene_split(names, load_pairs(names))
     SPLITS["scenes"].write_text(
-        f"# {len(val)} validation pictures drawn as whole scenes (data.scene_split, threshold {SCENE_THRESHOLD}, seed 7):\n"
+        f"# {len(val)} validation pictures drawn as whole scenes (data.scene_split, threshold {SCENE_THRESHOLD}, seed {SCENE_SEED}):\n"
         "# no other exposure of these scenes is in training. Written by `python3 data.py --write-scene-split`.\n"
         + "\n".join(val) + "\n")
     print(f"{SPLITS['scenes']}: {len(val)} pictures", file=sys.stderr)

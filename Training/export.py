@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from model import ARCH, ARCH_VERSION, ARCH_VERSION_GLOBAL, build_student, build_teacher
+from model import ARCH, build_student, build_teacher
 from train import CHECKPOINTS, load_compact, network_of
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "Weights"
@@ -39,15 +39,17 @@ def load_student(path):
     from safetensors import safe_open
     with safe_open(str(path), "pt") as f:
         meta = f.metadata()
-    if meta.get("arch") != ARCH or meta.get("arch_version") not in (str(ARCH_VERSION), str(ARCH_VERSION_GLOBAL)):
-        raise ValueError(f"{path}: architecture {meta.get('arch')} v{meta.get('arch_version')} is not {ARCH} "
-                         f"v{ARCH_VERSION} or v{ARCH_VERSION_GLOBAL}")
-    cfg = json.loads(meta["config"])
-    version = ARCH_VERSION_GLOBAL if cfg.get("a_global") else ARCH_VERSION
-    if meta["arch_version"] != str(version):
-        raise ValueError(f"{path}: arch_version {meta['arch_version']} with a_global {bool(cfg.get('a_global'))}")
     from model import LDFCNet, StudentConfig
-    m = LDFCNet(StudentConfig(**cfg))
+    found = f"{meta.get('arch')} v{meta.get('arch_version')}"
+    if meta.get("arch") != ARCH:
+        raise ValueError(f"{path}: architecture {found} is not {ARCH}")
+    try:
+        cfg = StudentConfig(**json.loads(meta["config"]))
+    except TypeError as e:
+        raise ValueError(f"{path}: {found} with a configuration this code does not know ({e})")
+    if meta.get("arch_version") != str(cfg.arch_version):  # the version says which graph the engine builds
+        raise ValueError(f"{path}: {found}, but its configuration (a_global {cfg.a_global}) is v{cfg.arch_version}")
+    m = LDFCNet(cfg)
     m.load_state_dict(load_file(str(path)))
     return m.eval()
 

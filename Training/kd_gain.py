@@ -13,18 +13,13 @@ import numpy as np
 import torch
 
 import data
-import iqa
+from evaluate import score_model
 from train import load_trained
 
 
 def per_picture(net, pairs):
-    out = []
-    with torch.no_grad():
-        for low, high in pairs:
-            a = iqa.to_uint8(net(low.float().div(255)[None])[0])
-            b = high.permute(1, 2, 0).numpy().astype(np.float64)
-            out.append((iqa.psnr(a, b), iqa.ssim(a, b), iqa.psnr_gt_mean(a, b)))
-    return np.array(out)
+    """(PSNR, SSIM, GT-mean PSNR) per picture, as an array."""
+    return np.array([row[1:] for row in score_model(net, pairs)])
 
 
 def gain_by_scene(differences, groups):
@@ -44,9 +39,9 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     _, names = data.split_names(split=args.split)
-    pairs = data.load_pairs(names)
+    pairs = list(zip(names, data.load_pairs(names)))
     d = per_picture(load_trained(args.distilled), pairs) - per_picture(load_trained(args.twin), pairs)
-    mean, se, ahead, scenes = gain_by_scene(d[:, 0], data.scene_groups(pairs))
+    mean, se, ahead, scenes = gain_by_scene(d[:, 0], data.scene_groups([p for _, p in pairs]))
     print(f"{args.distilled} - {args.twin} on split {args.split!r} ({len(pairs)} pictures, {scenes} scenes): "
           f"PSNR {d[:, 0].mean():+.2f} dB (by scene {mean:+.2f}, s.e. {se:.2f}, ahead on {ahead} of {scenes} scenes), "
           f"SSIM {d[:, 1].mean():+.4f}, GT-mean PSNR {d[:, 2].mean():+.2f} dB")

@@ -46,6 +46,11 @@ class StudentConfig:
     l_dense: bool      # half-resolution blocks use dense 3x3 convs (else depthwise-separable)
     a_global: bool = False  # phase A adds a 1x1 conv of its features' whole-frame mean (arch version 2)
 
+    @property
+    def arch_version(self):
+        """What a weights file of this configuration says in `arch_version` (and what an engine must know)."""
+        return ARCH_VERSION_GLOBAL if self.a_global else ARCH_VERSION
+
 
 # Channel counts are multiples of 16: oneDNN's AVX-512 kernels work on 16-channel blocks and fall
 # back to slow reference code for a partly filled block (measured: f_ch = 12 or 20 ran "ref:any").
@@ -187,8 +192,7 @@ class LDFCNet(nn.Module):
         cfg = asdict(self.cfg)
         if not cfg["a_global"]:
             del cfg["a_global"]  # version-1 files stay exactly as the engine knows them
-        version = ARCH_VERSION_GLOBAL if self.cfg.a_global else ARCH_VERSION
-        return {"arch": ARCH, "arch_version": str(version), "config": json.dumps(cfg, sort_keys=True)}
+        return {"arch": ARCH, "arch_version": str(self.cfg.arch_version), "config": json.dumps(cfg, sort_keys=True)}
 
 
 def build_student(name: str) -> LDFCNet:

@@ -23,9 +23,6 @@ final class FusedBlockTests: XCTestCase {
         return img
     }
 
-    /// Every network the engine runs: the shipped two and the whole-frame fixture.
-    let models = [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory), ("ldfc-net-rt-g", fixturesDirectory)]
-
     func engines(_ model: String, _ precision: Precision, in directory: String = weightsDirectory) throws
         -> (fused: LDFCNetEngine, primitives: LDFCNetEngine) {
         guard sckd_ldfc_ds_block_available(48, precision == .bf16 ? 1 : 0) != 0 else {
@@ -51,7 +48,7 @@ final class FusedBlockTests: XCTestCase {
     }
 
     func testFusedEqualsPrimitivesInFP32() throws {
-        for (model, directory) in models {
+        for (model, directory) in engineNetworks {
             let (fused, primitives) = try engines(model, .fp32, in: directory)
             for (w, h) in sizes {
                 let x = picture(width: w, height: h)
@@ -68,7 +65,7 @@ final class FusedBlockTests: XCTestCase {
     }
 
     func testFusedEqualsPrimitivesInBF16() throws {
-        for (model, directory) in models {
+        for (model, directory) in engineNetworks {
             let (fused, primitives) = try engines(model, .bf16, in: directory)
             for (w, h) in sizes {
                 let x = picture(width: w, height: h)

@@ -18,6 +18,10 @@ func image(from values: [Float], width: Int, height: Int, channels: Int = 3) -> 
 /// parameter perturbed (`cd Training && python3 export.py --random --only ldfc-net-rt-g --out ../Tests/SCKDModelTests/Fixtures`).
 let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
+/// Every network the engine runs and the folder its weights file is in: the shipped two and the
+/// whole-frame fixture (architecture version 2).
+let engineNetworks = [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory), ("ldfc-net-rt-g", fixturesDirectory)]
+
 /// fp32 outputs of the oneDNN engine against PyTorch's golden tensors (Training/export.py).
 final class ParityTests: XCTestCase {
     func checkParity(_ model: String, in directory: String = weightsDirectory) throws {
@@ -79,7 +83,7 @@ final class ParityTests: XCTestCase {
 /// bf16 against fp32 on the same weights and inputs.
 final class BF16Tests: XCTestCase {
     func testBF16IsWithin45dBOfFP32() throws {
-        for (model, directory) in [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory), ("ldfc-net-rt-g", fixturesDirectory)] {
+        for (model, directory) in engineNetworks {
             let weights = try LDFCNetWeights(path: "\(directory)/\(model).safetensors")
             let golden = try SafetensorsFile(path: "\(directory)/golden-\(model).safetensors")
             let fp32 = try LDFCNetEngine(weights: weights, threads: 2)

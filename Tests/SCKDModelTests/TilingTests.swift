@@ -20,7 +20,7 @@ final class TilingTests: XCTestCase {
 
     func testTiledEqualsUntiled() throws {
         // ldfc-net-rt-g: every tile's phase A must use the whole frame's feature means.
-        for (model, directory) in [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory), ("ldfc-net-rt-g", fixturesDirectory)] {
+        for (model, directory) in engineNetworks {
             let engine = try LDFCNetEngine(weights: LDFCNetWeights(path: "\(directory)/\(model).safetensors"), threads: 2)
             // Odd size, several tiles in each direction, edge tiles of every shape.
             let x = picture(width: 301, height: 203)
