@@ -85,3 +85,24 @@ def test_metadata_keeps_version_1_files_unchanged_and_marks_the_whole_frame_esti
     assert v1["arch_version"] == "1" and "a_global" not in json.loads(v1["config"])
     g = build_student("ldfc-net-rt-g").metadata()
     assert g["arch_version"] == "2" and json.loads(g["config"])["a_global"] is True
+
+
+def test_the_whole_frame_teacher_starts_as_the_plain_one_and_sees_the_whole_picture():
+    torch.manual_seed(0)
+    plain, g = build_teacher("teacher"), build_teacher("teacher-g")
+    missing = g.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert sorted(missing) == ["illum.context.bias", "illum.context.weight", "restore.context.bias", "restore.context.weight"]
+    x = torch.rand(1, 3, 64, 512) * 0.3
+    with torch.no_grad():
+        assert torch.equal(plain.eval()(x), g.eval()(x))  # the context convs start at zero
+    far = x.clone()
+    far[..., 384:] *= 3.0  # brighten the far right quarter only: > 350 pixels from the left edge
+    for name, sees in (("teacher", False), ("teacher-g", True)):
+        t = build_teacher(name).eval()
+        for p in t.parameters():
+            p.data.normal_(0, 0.1)  # (at 0.05 the signal fades through the layers to 1e-6)
+        with torch.no_grad():
+            a, b = t(x, return_parts=True), t(far, return_parts=True)
+        for part in ("L", "y"):
+            d = (b[part] - a[part])[..., :, :32].abs().max()  # over the left 32 pixels
+            assert (float(d) > 1e-5) == sees, (name, part)
