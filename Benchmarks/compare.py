@@ -3,7 +3,7 @@
 and ONNX Runtime on the same network weights. One command, one run, one machine.
 
     python3 Benchmarks/compare.py [--clip VIDEO] [--threads 2] [--out Benchmarks/compare.md]
-    python3 Benchmarks/compare.py --quality-only [--split names]     (the quality table only, to stdout)
+    python3 Benchmarks/compare.py --quality-only [--split scenes]     (the quality table only, to stdout)
 
 Quality: PSNR / SSIM / GT-mean PSNR (../shared/tools/iqa.py definitions, via `sckd eval`) on a
 LOL-v1 validation split (Training/data.py SPLITS, pairs from ../shared/datasets/lol-v1-train): the
@@ -28,7 +28,7 @@ SHARED = ROOT.parent / "shared"
 SCKD = ROOT / ".build" / "release" / "sckd"
 # What a user types to brighten night video with FFmpeg: lift the tone curve, then denoise.
 # The validation split the shipped students' training runs held out (Training/data.py SPLITS).
-SHIPPED_SPLIT = "names"
+SHIPPED_SPLIT = "scenes"
 FFMPEG_CHAIN = "curves=all='0/0 0.05/0.30 0.2/0.6 1/1',hqdn3d=4:3:6:4.5"
 
 

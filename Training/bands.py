@@ -2,7 +2,7 @@
 gain (as GT-mean PSNR), split into a low band (Gaussian blur, sigma 4 and 16) and what is above it,
 for the output y and for the coarse enhancement E = x / L the restorer starts from.
 
-    python bands.py CHECKPOINT [CHECKPOINT ...] [--threads N]     (e.g. teacher-v3 student-ldfc-net)
+    python bands.py CHECKPOINT [CHECKPOINT ...] [--split scenes|names] [--threads N]     (e.g. teacher-s student-ldfc-net-s)
 
 A teacher is only worth distilling from in a band where it beats the student; this is the measurement
 behind teacher-v4 and the regional teacher calibration (MODEL_CARD.md).
@@ -29,14 +29,15 @@ def band_errors(y, gt):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("checkpoints", nargs="+")
+    ap.add_argument("--split", default="scenes", choices=sorted(data.SPLITS), help="validation pictures (default: %(default)s)")
     ap.add_argument("--threads", type=int)
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    _, val_names = data.split_names()
+    _, val_names = data.split_names(split=args.split)
     pairs = data.load_pairs(val_names)
     db = lambda v: 10 * np.log10(1 / np.mean(v))
-    print("PSNR (dB) on the validation split after one global gain, by band (sigma of the Gaussian split)\n")
+    print(f"PSNR (dB) on the validation split {args.split!r} after one global gain, by band (sigma of the Gaussian split)\n")
     print("| checkpoint | of | all | low, sigma 16 | low, sigma 4 | above sigma 4 |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name in args.checkpoints:

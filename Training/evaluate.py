@@ -1,11 +1,12 @@
 """PSNR / SSIM exactly as ../shared/tools/iqa.py, on a folder pair or on a model over the split.
 
     python evaluate.py --dirs OUT_DIR GT_DIR
-    python evaluate.py --model ldfc-net --checkpoint checkpoints/distill-ldfc-net.pt   [--split scenes]   (validation split)
+    python evaluate.py --model ldfc-net --checkpoint checkpoints/distill-ldfc-net-s.pt   [--split scenes]   (validation split)
 """
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -13,7 +14,7 @@ from PIL import Image
 
 import data
 import iqa
-from train import build
+from train import build, split_of
 
 
 def stems(d):
@@ -53,7 +54,8 @@ def main():
     ap.add_argument("--dirs", nargs=2, metavar=("OUT_DIR", "GT_DIR"))
     ap.add_argument("--model")
     ap.add_argument("--checkpoint")
-    ap.add_argument("--split", default="names", choices=sorted(data.SPLITS), help="the validation split to score --checkpoint on")
+    ap.add_argument("--split", choices=sorted(data.SPLITS),
+                    help="the validation split to score --checkpoint on (default: the one its run held out)")
     args = ap.parse_args()
     if args.dirs:
         print(summary(score_dirs(*args.dirs)))
@@ -62,7 +64,7 @@ def main():
     c = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
     model.load_state_dict({k: v.float() for k, v in c["model"].items()})
     model.eval()
-    _, val = data.split_names(split=args.split)
+    _, val = data.split_names(split=args.split or split_of(Path(args.checkpoint).stem))
     print(summary(score_model(model, list(zip(val, data.load_pairs(val))))))
 
 

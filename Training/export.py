@@ -22,7 +22,10 @@ from train import CHECKPOINTS, load_compact, network_of
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "Weights"
 GOLDEN_SIZES = [(37, 29), (64, 48), (130, 97)]  # (width, height)
-CHECKPOINT_FOR = {"ldfc-net": "distill-ldfc-net-t3x", "ldfc-net-rt": "distill-ldfc-net-rt-t3x-nobright"}  # what Weights/ ships
+# What Weights/ ships: runs that held out whole scenes (data.SPLITS["scenes"]), so their validation
+# figures are of scenes they never saw.
+CHECKPOINT_FOR = {"ldfc-net": "distill-ldfc-net-s", "ldfc-net-rt": "distill-ldfc-net-rt-s"}
+TEACHER = "teacher-s"
 # Networks exported only when named (--only): the engine's tests use a seeded export of these
 # (`python3 export.py --random --only ldfc-net-rt-g --out ../Tests/SCKDModelTests/Fixtures`).
 EXPERIMENTAL = {"ldfc-net-rt-g": "distill-ldfc-net-rt-g-t3x-nobright"}
@@ -76,7 +79,7 @@ def main():
                     help="export checkpoints/CHECKPOINT.pt as NET (default: the shipped distilled runs, %s)" % ", ".join(f"{k}={v}" for k, v in CHECKPOINT_FOR.items()))
     ap.add_argument("--only", action="append", choices=list(CHECKPOINT_FOR) + list(EXPERIMENTAL) + ["teacher"],
                     help="export only this network (repeatable)")
-    ap.add_argument("--teacher", default="teacher-v3", metavar="CHECKPOINT", help="the teacher's checkpoint (default: %(default)s)")
+    ap.add_argument("--teacher", default=TEACHER, metavar="CHECKPOINT", help="the teacher's checkpoint (default: %(default)s)")
     args = ap.parse_args()
     for spec in args.checkpoint:
         net, _, ckpt = spec.partition("=")
@@ -111,7 +114,7 @@ def main():
     if c:
         save_file({k: v.half().contiguous() for k, v in t.state_dict().items()}, str(out / "teacher.safetensors"),
                   metadata={"arch": "sckd-retinex-teacher", "arch_version": "1", "dtype": "float16",
-                            "illum_scale": str(t.illum_scale),
+                            "network": network_of(args.teacher), "illum_scale": str(t.illum_scale),
                             "checkpoint": args.teacher, "trained_steps": str(c["step"])})
         print(f"teacher ({args.teacher}): {out / 'teacher.safetensors'}", file=sys.stderr)
 

@@ -1,7 +1,7 @@
 """How well a network's output brightness follows the ground truth's, and what its PSNR would be
 with a reference network's (the teacher's) brightness instead of its own.
 
-    python exposure.py CHECKPOINT [CHECKPOINT ...] [--reference teacher-v3] [--split names|scenes] [--threads N]
+    python exposure.py CHECKPOINT [CHECKPOINT ...] [--reference teacher-s] [--split scenes|names] [--threads N]
 
 On LOL, PSNR is dominated by global brightness (GT-mean PSNR is 3-4 dB above PSNR), and a
 ground truth's exposure is partly a photographer's choice the input does not show. A teacher is
@@ -17,6 +17,7 @@ import torch
 
 import data
 import iqa
+from export import TEACHER
 from train import load_trained, luma_mean
 
 
@@ -31,8 +32,8 @@ def exposure_row(lumas, gt_lumas, reference_lumas):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("checkpoints", nargs="+")
-    ap.add_argument("--reference", default="teacher-v3", help="whose brightness to compare with (default: %(default)s)")
-    ap.add_argument("--split", default="names", choices=sorted(data.SPLITS), help="validation pictures (default: %(default)s)")
+    ap.add_argument("--reference", default=TEACHER, help="whose brightness to compare with (default: %(default)s)")
+    ap.add_argument("--split", default="scenes", choices=sorted(data.SPLITS), help="validation pictures (default: %(default)s)")
     ap.add_argument("--threads", type=int)
     args = ap.parse_args()
     if args.threads:
