@@ -9,6 +9,7 @@ position) goes to checkpoints/NAME.pt, which is committed so that a later sessio
 Validation metrics are appended to checkpoints/NAME.log. bf16 autocast on CPU; CUDA when present.
 """
 import argparse
+import fcntl
 import json
 import math
 import os
@@ -149,16 +150,24 @@ def cached_teacher_stacks(teacher_name, names, pairs, device):
     if not c:
         sys.exit(f"train.py: no teacher checkpoint checkpoints/{teacher_name}.pt: train the teacher first")
     cache = RUNS / f"{teacher_name}-outputs-step{c['step']}.pt"
-    if cache.exists():
-        saved = torch.load(cache, weights_only=True)
-        if saved["names"] == list(names):
-            print(f"teacher outputs (step {c['step']}) from {cache}", file=sys.stderr)
-            return saved["stacks"]
-    t0 = time.time()
-    stacks = teacher_stacks(teacher, pairs, device)
     RUNS.mkdir(exist_ok=True)
-    torch.save({"names": list(names), "stacks": stacks}, str(cache) + ".tmp")
-    os.replace(str(cache) + ".tmp", cache)
+    with open(str(cache) + ".lock", "w") as lock:
+        # Two runs started together from one teacher: the second waits for the first's cache
+        # instead of computing the same outputs beside it (the lock goes with its process).
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another run computing {cache.name}", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if cache.exists():
+            saved = torch.load(cache, weights_only=True)
+            if saved["names"] == list(names):
+                print(f"teacher outputs (step {c['step']}) from {cache}", file=sys.stderr)
+                return saved["stacks"]
+        t0 = time.time()
+        stacks = teacher_stacks(teacher, pairs, device)
+        torch.save({"names": list(names), "stacks": stacks}, str(cache) + ".tmp")
+        os.replace(str(cache) + ".tmp", cache)
     print(f"teacher outputs (step {c['step']}) precomputed in {time.time() - t0:.0f} s", file=sys.stderr)
     return stacks
 

@@ -264,3 +264,31 @@ def test_gain_by_scene_counts_a_scene_once():
     # Three pictures of one scene all +1 dB, one other scene -1 dB: per scene the mean is 0, not +0.5.
     mean, se, ahead, scenes = gain_by_scene(np.array([1.0, 1.0, 1.0, -1.0]), [[0, 1, 2], [3]])
     assert (mean, ahead, scenes) == (0.0, 1, 2) and abs(se - np.sqrt(2) / np.sqrt(2)) < 1e-12
+
+
+def test_a_second_run_from_one_teacher_waits_for_the_first_ones_outputs(tmp_path, monkeypatch):
+    import fcntl
+    import threading
+    import time
+    import train
+    monkeypatch.setattr(train, "RUNS", tmp_path)
+    monkeypatch.setattr(train, "network_of", lambda name: "teacher")
+    monkeypatch.setattr(train, "build_teacher", lambda name: torch.nn.Identity())
+    monkeypatch.setattr(train, "load_compact", lambda model, name: {"step": 5})
+    def computed_again(*a):
+        raise AssertionError("the teacher outputs were computed twice")
+    monkeypatch.setattr(train, "teacher_stacks", computed_again)
+    cache = tmp_path / "t-outputs-step5.pt"
+    held, stacks = threading.Event(), [torch.full((12, 2, 2), 0.5)]
+    def first_run():  # holds the lock while it "computes", then writes the cache
+        with open(str(cache) + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            held.set()
+            time.sleep(0.3)
+            torch.save({"names": ["a"], "stacks": stacks}, cache)
+    t = threading.Thread(target=first_run)
+    t.start()
+    held.wait()
+    got = train.cached_teacher_stacks("t", ["a"], None, "cpu")  # would compute (and fail) without waiting
+    t.join()
+    assert torch.equal(got[0], stacks[0])
