@@ -6,7 +6,7 @@ import sys
 
 from model import CONFIGS, TEACHERS, build_student, build_teacher, count_macs, count_params
 
-BUDGETS = {"ldfc-net": (50_000, 2.98e9), "ldfc-net-rt": (50_000, 0.30e9), "ldfc-net-rt-g": (50_000, 0.30e9)}
+BUDGETS = {"ldfc-net": (50_000, 2.98e9), "ldfc-net-rt": (50_000, 0.30e9), "ldfc-net-rt-g": (50_000, 0.30e9), "ldfc-net-g": (50_000, 2.98e9)}
 
 
 def rows():

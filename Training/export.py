@@ -27,8 +27,8 @@ GOLDEN_SIZES = [(37, 29), (64, 48), (130, 97)]  # (width, height)
 CHECKPOINT_FOR = {"ldfc-net": "distill-ldfc-net-s", "ldfc-net-rt": "distill-ldfc-net-rt-s"}
 TEACHER = "teacher-s"
 # Networks exported only when named (--only): the engine's tests use a seeded export of these
-# (`python3 export.py --random --only ldfc-net-rt-g --out ../Tests/SCKDModelTests/Fixtures`).
-EXPERIMENTAL = {"ldfc-net-rt-g": "distill-ldfc-net-rt-g-t3x-nobright"}
+# (`python3 export.py --random --only ldfc-net-rt-g --only ldfc-net-g --out ../Tests/SCKDModelTests/Fixtures`).
+EXPERIMENTAL = {"ldfc-net-rt-g": "distill-ldfc-net-rt-g-gs", "ldfc-net-g": "distill-ldfc-net-g-gs"}
 
 
 def export_student(model, path, extra=None):

@@ -63,6 +63,9 @@ CONFIGS = {
     # in training, +2.5 on the whole split, where it also recognises scenes; MODEL_CARD.md).
     "ldfc-net-rt-g": StudentConfig("ldfc-net-rt-g", a_ch=16, a_blocks=2, f_ch=0, f_k=1, f_blocks=0, l_ch=48, l_blocks=4,
                                    l_dense=False, a_global=True),
+    # The same whole-frame phase A on the quality student (experimental, training).
+    "ldfc-net-g": StudentConfig("ldfc-net-g", a_ch=16, a_blocks=3, f_ch=16, f_k=3, f_blocks=4, l_ch=48, l_blocks=4,
+                                l_dense=False, a_global=True),
 }
 ARCH_VERSION_GLOBAL = 2  # what a file with a_global needs of the engine
 

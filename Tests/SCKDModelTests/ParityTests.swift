@@ -15,12 +15,13 @@ func image(from values: [Float], width: Int, height: Int, channels: Int = 3) -> 
 }
 
 /// Weights files of networks not shipped, for the engine's tests: seeded exports with every
-/// parameter perturbed (`cd Training && python3 export.py --random --only ldfc-net-rt-g --out ../Tests/SCKDModelTests/Fixtures`).
+/// parameter perturbed (`cd Training && python3 export.py --random --only ldfc-net-rt-g --only ldfc-net-g --out ../Tests/SCKDModelTests/Fixtures`).
 let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
 /// Every network the engine runs and the folder its weights file is in: the shipped two and the
-/// whole-frame fixture (architecture version 2).
-let engineNetworks = [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory), ("ldfc-net-rt-g", fixturesDirectory)]
+/// whole-frame fixtures (architecture version 2, on the real-time and on the quality body).
+let engineNetworks = [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory),
+                      ("ldfc-net-rt-g", fixturesDirectory), ("ldfc-net-g", fixturesDirectory)]
 
 /// fp32 outputs of the oneDNN engine against PyTorch's golden tensors (Training/export.py).
 final class ParityTests: XCTestCase {
@@ -58,6 +59,7 @@ final class ParityTests: XCTestCase {
     func testRealTimeStudentMatchesPyTorch() throws { try checkParity("ldfc-net-rt") }
     /// Architecture version 2: phase A's whole-frame context.
     func testWholeFrameStudentMatchesPyTorch() throws { try checkParity("ldfc-net-rt-g", in: fixturesDirectory) }
+    func testWholeFrameQualityStudentMatchesPyTorch() throws { try checkParity("ldfc-net-g", in: fixturesDirectory) }
 
     func testWholeFrameContextChangesTheIlluminationFarAway() throws {
         // Brightening the right quarter of the frame moves the illumination at the left edge only

@@ -15,7 +15,7 @@ from model import build_student
 SHARED_IQA = Path(__file__).resolve().parents[3] / "shared" / "tools" / "iqa.py"
 
 
-@pytest.mark.parametrize("name", ["ldfc-net", "ldfc-net-rt", "ldfc-net-rt-g"])
+@pytest.mark.parametrize("name", ["ldfc-net", "ldfc-net-rt", "ldfc-net-rt-g", "ldfc-net-g"])
 def test_export_load_round_trip_is_exact(tmp_path, name):
     torch.manual_seed(1)
     m = build_student(name).eval()

@@ -70,7 +70,7 @@ def test_only_the_whole_frame_estimator_sees_beyond_its_field_of_view():
     x = torch.rand(1, 3, 64, 256) * 0.3
     far = x.clone()
     far[..., 192:] *= 3.0  # brighten the far right quarter only: > 150 pixels from the left edge
-    for name, sees in (("ldfc-net-rt", False), ("ldfc-net-rt-g", True)):
+    for name, sees in (("ldfc-net-rt", False), ("ldfc-net-rt-g", True), ("ldfc-net", False), ("ldfc-net-g", True)):
         m = build_student(name).eval()
         for p in m.parameters():
             p.data.normal_(0, 0.1)
