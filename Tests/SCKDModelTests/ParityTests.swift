@@ -14,14 +14,19 @@ func image(from values: [Float], width: Int, height: Int, channels: Int = 3) -> 
     return img
 }
 
-/// Weights files of networks not shipped, for the engine's tests: seeded exports with every
-/// parameter perturbed (`cd Training && python3 export.py --random --only ldfc-net-rt-g --only ldfc-net-g --out ../Tests/SCKDModelTests/Fixtures`).
+/// Seeded exports of every network the engine knows, with every parameter perturbed, so that its
+/// tests cover each architecture whatever `Weights/` ships (`cd Training && python3 export.py --random
+/// --only ldfc-net --only ldfc-net-rt --only ldfc-net-rt-g --only ldfc-net-g --out ../Tests/SCKDModelTests/Fixtures`).
 let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
-/// Every network the engine runs and the folder its weights file is in: the shipped two and the
-/// whole-frame fixtures (architecture version 2, on the real-time and on the quality body).
+/// Every network the engine runs and the folder its weights file is in: the shipped two, and the
+/// fixtures of both bodies without (architecture version 1) and with the whole-frame context (2).
 let engineNetworks = [("ldfc-net", weightsDirectory), ("ldfc-net-rt", weightsDirectory),
+                      ("ldfc-net", fixturesDirectory), ("ldfc-net-rt", fixturesDirectory),
                       ("ldfc-net-rt-g", fixturesDirectory), ("ldfc-net-g", fixturesDirectory)]
+
+/// Training/count.py's parameter count of each configuration.
+let trainingSideParameters = ["ldfc-net": 46182, "ldfc-net-rt": 25046, "ldfc-net-rt-g": 25318, "ldfc-net-g": 46454]
 
 /// fp32 outputs of the oneDNN engine against PyTorch's golden tensors (Training/export.py).
 final class ParityTests: XCTestCase {
@@ -58,6 +63,10 @@ final class ParityTests: XCTestCase {
     func testQualityStudentMatchesPyTorch() throws { try checkParity("ldfc-net") }
     func testRealTimeStudentMatchesPyTorch() throws { try checkParity("ldfc-net-rt") }
     /// Architecture version 2: phase A's whole-frame context.
+    func testLocalStudentsMatchPyTorch() throws {
+        try checkParity("ldfc-net", in: fixturesDirectory)
+        try checkParity("ldfc-net-rt", in: fixturesDirectory)
+    }
     func testWholeFrameStudentMatchesPyTorch() throws { try checkParity("ldfc-net-rt-g", in: fixturesDirectory) }
     func testWholeFrameQualityStudentMatchesPyTorch() throws { try checkParity("ldfc-net-g", in: fixturesDirectory) }
 
@@ -71,14 +80,15 @@ final class ParityTests: XCTestCase {
         for c in 0..<3 { for y in 0..<h { for x in (3 * w / 4)..<w { lit[c, y, x] = 0.6 } } }
         let a = try engine.estimateIllumination(dark), b = try engine.estimateIllumination(lit)
         XCTAssertGreaterThan(abs(a[0, 8, 0] - b[0, 8, 0]), 1e-5)  // 5e-5 with the fixture's small random weights
-        let local = try LDFCNetEngine(weights: LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net-rt.safetensors"), threads: 2)
+        let local = try LDFCNetEngine(weights: LDFCNetWeights(path: "\(fixturesDirectory)/ldfc-net-rt.safetensors"), threads: 2)
         XCTAssertEqual(try local.estimateIllumination(dark)[0, 8, 0], try local.estimateIllumination(lit)[0, 8, 0])
     }
 
     func testParameterCountAgreesWithTrainingSide() throws {
-        // Training/count.py: ldfc-net 46182, ldfc-net-rt 25046 parameters.
-        XCTAssertEqual(try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net.safetensors").config.parameterCount, 46182)
-        XCTAssertEqual(try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net-rt.safetensors").config.parameterCount, 25046)
+        for (model, directory) in engineNetworks {
+            let config = try LDFCNetWeights(path: "\(directory)/\(model).safetensors").config
+            XCTAssertEqual(config.parameterCount, trainingSideParameters[config.name], "\(directory)/\(model)")
+        }
     }
 }
 

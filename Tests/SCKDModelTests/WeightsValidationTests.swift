@@ -91,9 +91,9 @@ final class WeightsValidationTests: XCTestCase {
         expect(file(twoTensors, data: Data(count: 20))) { if case .gap = $0 { return true }; return false }
     }
 
-    /// A real file rewritten with one change to its header.
+    /// A real version-1 file (the real-time fixture) rewritten with one change to its header.
     func rewrite(_ change: (inout [String: Any]) -> Void) throws -> Data {
-        let real = try Data(contentsOf: URL(fileURLWithPath: "\(weightsDirectory)/ldfc-net-rt.safetensors"))
+        let real = try Data(contentsOf: URL(fileURLWithPath: "\(fixturesDirectory)/ldfc-net-rt.safetensors"))
         let n = Int(real.prefix(8).withUnsafeBytes { $0.load(as: UInt64.self) })
         var header = try JSONSerialization.jsonObject(with: real.subdata(in: 8..<(8 + n))) as! [String: Any]
         change(&header)
@@ -135,8 +135,10 @@ final class WeightsValidationTests: XCTestCase {
     }
 
     func testValidFileLoads() throws {
-        let w = try LDFCNetWeights(path: "\(weightsDirectory)/ldfc-net.safetensors")
-        XCTAssertEqual(w.config.name, "ldfc-net")
-        XCTAssertEqual(w.config.parameterCount, w.config.tensorShapes.reduce(0) { $0 + $1.1.reduce(1, *) })
+        for model in ["ldfc-net", "ldfc-net-rt"] {  // the shipped files, whichever variant each holds
+            let w = try LDFCNetWeights(path: "\(weightsDirectory)/\(model).safetensors")
+            XCTAssertTrue(w.config.name.hasPrefix(model), w.config.name)
+            XCTAssertEqual(w.config.parameterCount, w.config.tensorShapes.reduce(0) { $0 + $1.1.reduce(1, *) })
+        }
     }
 }
