@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from model import ARCH, build_student, build_teacher
+from model import ARCH, CONFIGS, build_student, build_teacher
 from train import CHECKPOINTS, load_compact, network_of
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "Weights"
@@ -93,7 +93,12 @@ def main():
         if (args.only and name not in args.only) or (name in EXPERIMENTAL and not args.only):
             continue
         torch.manual_seed(0)
-        m = build_student(name).eval()
+        # A file is named for what it is used as (the engine reads the network from its metadata):
+        # Weights/ldfc-net-rt.safetensors may hold ldfc-net-rt-g, but always a real-time body.
+        network = name if args.random else network_of(sources[name])
+        if CONFIGS[network].f_ch != CONFIGS[name].f_ch:
+            sys.exit(f"export.py: {sources[name]} holds {network}, which is not a {name} network (another body)")
+        m = build_student(network).eval()
         extra = {"trained_steps": "0"}
         if args.random:
             # Perturb every parameter (some layers start at zero) so that parity tests exercise
