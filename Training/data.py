@@ -98,6 +98,21 @@ def scene_split(names, pairs, n_val=40, seed=SCENE_SEED, threshold=SCENE_THRESHO
     return sorted(val, key=lambda s: (len(s), s))
 
 
+def scene_folds(pairs, k=2, seed=SCENE_SEED, threshold=SCENE_THRESHOLD):
+    """The fold (0 .. k-1) of each pair: whole scenes dealt, in a seeded random order, to the fold
+    with the fewest pictures so far. A teacher trained on the other folds has seen no exposure of
+    a fold's scenes, so its outputs there are predictions, not recall (train.out_of_fold_stacks)."""
+    groups = scene_groups(pairs, threshold)
+    order = torch.randperm(len(groups), generator=torch.Generator().manual_seed(seed)).tolist()
+    fold, sizes = [0] * len(pairs), [0] * k
+    for g in order:
+        f = min(range(k), key=lambda i: sizes[i])
+        for i in groups[g]:
+            fold[i] = f
+        sizes[f] += len(groups[g])
+    return fold
+
+
 def unseen_scenes(val_pairs, train_pairs, threshold=0.9):
     """Indices of the validation pairs whose scene no training pair shows: the correlation of their
     ground truths' scene signatures stays below `threshold` against every training ground truth.

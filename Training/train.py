@@ -33,7 +33,7 @@ CHECKPOINTS = HERE / "checkpoints"
 
 DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5, w_prior=0.1, w_selfcal=0.05, w_coarse=0.0,
                 w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None, teacher_calibration=False,
-                teacher_calibration_sigma=None, exposure_from_teacher=False, init_from=None, split="names",
+                teacher_calibration_sigma=None, exposure_from_teacher=False, init_from=None, split="names", fold=None,
                 eval_every=500, ckpt_every=250, seed=1)
 
 
@@ -62,10 +62,21 @@ def check_same_split(cfg):
     """Exits when the teacher or the starting weights were trained with another validation split:
     they would have seen this run's validation pictures, and its figures would not be held out."""
     for role in ("teacher", "init_from"):
-        other = cfg[role]
-        if other and split_of(other) != cfg["split"]:
-            sys.exit(f"train.py: {cfg['name']} holds out split {cfg['split']!r} but its {role} {other} was "
-                     f"trained with split {split_of(other)!r}, which trains on some of these validation pictures")
+        for other in teachers_of(cfg[role]):
+            if split_of(other) != cfg["split"]:
+                sys.exit(f"train.py: {cfg['name']} holds out split {cfg['split']!r} but its {role} {other} was "
+                         f"trained with split {split_of(other)!r}, which trains on some of these validation pictures")
+
+
+def teachers_of(value):
+    """A config's teacher: one checkpoint name, a list of them (one per fold, out_of_fold_stacks), or None."""
+    return [] if not value else [value] if isinstance(value, str) else list(value)
+
+
+def fold_of(checkpoint_name):
+    """The (k, K) fold a teacher run held out (config key `fold`), or None."""
+    path = HERE / "configs" / f"{checkpoint_name}.py"
+    return load_config(path)["fold"] if path.exists() else None
 
 
 def build(model_name):
@@ -170,6 +181,25 @@ def cached_teacher_stacks(teacher_name, names, pairs, device):
         os.replace(str(cache) + ".tmp", cache)
     print(f"teacher outputs (step {c['step']}) precomputed in {time.time() - t0:.0f} s", file=sys.stderr)
     return stacks
+
+
+def out_of_fold_stacks(teacher_names, names, pairs, device):
+    """teacher_stacks where each training picture's outputs come from the one teacher of the list
+    that did not train on its scene: teacher j held out fold j of data.scene_folds (config `fold =
+    (j, K)`). A teacher trained on every training picture recalls them (teacher-g-s: 24.7 dB on
+    its training pictures, 20.7 on unseen scenes), so its exposure there is the ground truth's
+    again; out of fold it is a prediction from the input, like the one the students must make."""
+    K = len(teacher_names)
+    for j, t in enumerate(teacher_names):
+        if tuple(fold_of(t) or ()) != (j, K):
+            sys.exit(f"train.py: teacher {t} is number {j} of {K} but did not hold out fold ({j}, {K}) (its fold: {fold_of(t)})")
+    folds = data.scene_folds(pairs, K)
+    out = [None] * len(pairs)
+    for j, t in enumerate(teacher_names):
+        idx = [i for i, f in enumerate(folds) if f == j]
+        for i, stack in zip(idx, cached_teacher_stacks(t, [names[i] for i in idx], [pairs[i] for i in idx], device)):
+            out[i] = stack
+    return out
 
 
 def _psnr(a, b):
@@ -294,11 +324,18 @@ def main():
 
     train_names, val_names = data.split_names(split=cfg["split"])
     train_pairs, val_pairs = data.load_pairs(train_names), data.load_pairs(val_names)
+    if cfg["fold"]:  # a teacher that holds out one fold of the training scenes too (out_of_fold_stacks)
+        k, K = cfg["fold"]
+        keep = [i for i, f in enumerate(data.scene_folds(train_pairs, K)) if f != k]
+        train_names, train_pairs = [train_names[i] for i in keep], [train_pairs[i] for i in keep]
     print(f"{name}: {cfg['model']} {count_params(model)} params, {len(train_pairs)} train / {len(val_pairs)} val pairs "
           f"(split {cfg['split']}), "
           f"device {device}, threads {torch.get_num_threads()}", file=sys.stderr)
     if cfg["mode"] == "distill":
-        stacks = cached_teacher_stacks(cfg["teacher"], train_names, train_pairs, device)
+        if isinstance(cfg["teacher"], str):
+            stacks = cached_teacher_stacks(cfg["teacher"], train_names, train_pairs, device)
+        else:
+            stacks = out_of_fold_stacks(cfg["teacher"], train_names, train_pairs, device)
         if cfg["exposure_from_teacher"]:
             stacks = expose_like_teacher(stacks)
         if cfg["teacher_calibration"]:

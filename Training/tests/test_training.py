@@ -223,6 +223,42 @@ def test_scene_split_keeps_every_exposure_of_a_scene_on_one_side(tmp_path):
     assert data.scene_split(names, pairs, n_val=6, seed=8) != val
 
 
+def test_scene_folds_deal_whole_scenes_evenly():
+    import data
+    torch.manual_seed(0)
+    scene = lambda: (torch.rand(3, 8, 12).repeat_interleave(50, 1).repeat_interleave(50, 2) * 200).to(torch.uint8)
+    pairs, scene_of = [], []
+    for k in range(12):  # twelve scenes, scene k shot at 1 + k % 3 exposures: 24 pictures
+        s = scene()
+        for e in range(1 + k % 3):
+            pairs.append(((s.float() * (0.3 + 0.2 * e)).to(torch.uint8), s))
+            scene_of.append(k)
+    folds = data.scene_folds(pairs, 2)
+    assert all(len({folds[i] for i in range(len(pairs)) if scene_of[i] == k}) == 1 for k in range(12))
+    sizes = [folds.count(f) for f in (0, 1)]
+    assert abs(sizes[0] - sizes[1]) <= 3 and sum(sizes) == 24  # within one scene of even
+    assert data.scene_folds(pairs, 2) == folds
+
+
+def test_out_of_fold_outputs_come_from_the_teacher_that_did_not_train_on_the_picture(monkeypatch):
+    import pytest
+    import train
+    folds = [0, 1, 1, 0, 1]
+    monkeypatch.setattr(train.data, "scene_folds", lambda pairs, k: folds)
+    monkeypatch.setattr(train, "fold_of", lambda t: {"ta": (0, 2), "tb": (1, 2)}.get(t))
+    seen = {}
+    def stacks_of(teacher, names, pairs, device):  # each teacher's outputs: its own mark
+        seen[teacher] = names
+        return [torch.full((12, 1, 1), {"ta": 1.0, "tb": 2.0}[teacher]) for _ in names]
+    monkeypatch.setattr(train, "cached_teacher_stacks", stacks_of)
+    names = ["p0", "p1", "p2", "p3", "p4"]
+    out = train.out_of_fold_stacks(["ta", "tb"], names, [None] * 5, "cpu")
+    assert [float(s[0, 0, 0]) for s in out] == [1.0, 2.0, 2.0, 1.0, 2.0]
+    assert seen == {"ta": ["p0", "p3"], "tb": ["p1", "p2", "p4"]}
+    with pytest.raises(SystemExit, match="did not hold out fold"):
+        train.out_of_fold_stacks(["tb", "ta"], names, [None] * 5, "cpu")
+
+
 def test_split_lists_skip_comments_and_unknown_splits_are_refused(tmp_path):
     import data
     import pytest
