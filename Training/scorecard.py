@@ -59,11 +59,8 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net-rt-g (whole-frame phase A), scene split, no teacher", "student-ldfc-net-rt-g-s"),
     ("ldfc-net-rt-g, scene split, distilled from teacher-s (teacher's exposure, no brightness term)", "distill-ldfc-net-rt-g-s"),
     ("teacher-g (whole-frame context), scene split", "teacher-g-s"),
-    ("ldfc-net, scene split, distilled from teacher-g", "distill-ldfc-net-gs"),
     ("ldfc-net-rt, scene split, distilled from teacher-g", "distill-ldfc-net-rt-gs"),
-    ("ldfc-net-rt-g, scene split, distilled from teacher-g", "distill-ldfc-net-rt-g-gs"),
     ("ldfc-net-g (whole-frame phase A), scene split, no teacher", "student-ldfc-net-g-s"),
-    ("ldfc-net-g, scene split, distilled from teacher-g", "distill-ldfc-net-g-gs"),
 ]
 
 
