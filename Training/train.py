@@ -52,10 +52,15 @@ def network_of(checkpoint_name):
     return load_config(path)["model"]
 
 
+def setting_of(checkpoint_name, key):
+    """A setting of the run that wrote checkpoints/NAME.pt, from configs/NAME.py (DEFAULTS without one)."""
+    path = HERE / "configs" / f"{checkpoint_name}.py"
+    return load_config(path)[key] if path.exists() else DEFAULTS[key]
+
+
 def split_of(checkpoint_name):
     """The validation split (data.SPLITS) the run that wrote checkpoints/NAME.pt held out."""
-    path = HERE / "configs" / f"{checkpoint_name}.py"
-    return load_config(path)["split"] if path.exists() else "names"
+    return setting_of(checkpoint_name, "split")
 
 
 def check_same_split(cfg):
@@ -75,8 +80,7 @@ def teachers_of(value):
 
 def fold_of(checkpoint_name):
     """The (k, K) fold a teacher run held out (config key `fold`), or None."""
-    path = HERE / "configs" / f"{checkpoint_name}.py"
-    return load_config(path)["fold"] if path.exists() else None
+    return setting_of(checkpoint_name, "fold")
 
 
 def build(model_name):
