@@ -85,6 +85,20 @@ def test_teacher_calibration_matches_ground_truth_exposure_and_keeps_retinex():
     assert torch.allclose(low / L2, y2, atol=0.02), "y' = x / L' still holds"
 
 
+def test_teacher_psnr_is_against_the_untouched_ground_truth_per_picture():
+    # Read before exposure_from_teacher re-exposes the targets: a teacher 0.1 too bright on a flat
+    # picture is 20 dB off, and the figure is the mean of per-picture PSNRs (iqa.py's), not of MSEs.
+    from train import expose_like_teacher, teacher_psnr
+    high = torch.full((3, 16, 16), 0.5)
+    low, tL = high * 0.1, torch.full((3, 16, 16), 0.2)
+    off_by_tenth = torch.cat([low, high, tL, high + 0.1]).half()
+    off_by_hundredth = torch.cat([low, high, tL, high + 0.01]).half()
+    assert abs(teacher_psnr([off_by_tenth]) - 20.0) < 0.05
+    assert abs(teacher_psnr([off_by_tenth, off_by_hundredth]) - 30.0) < 0.1
+    re_exposed = expose_like_teacher([off_by_tenth])
+    assert teacher_psnr(re_exposed) > 40, "re-exposed targets hide the teacher's exposure error"
+
+
 def test_coarse_enhancement_term_compares_at_the_illumination_scale_and_trains_the_estimator():
     gt = torch.rand(2, 3, 32, 32)
     L = torch.rand(2, 3, 8, 8)
