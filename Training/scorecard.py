@@ -61,6 +61,11 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("teacher-g (whole-frame context), scene split", "teacher-g-s"),
     ("ldfc-net-rt, scene split, distilled from teacher-g", "distill-ldfc-net-rt-gs"),
     ("ldfc-net-g (whole-frame phase A), scene split, no teacher", "student-ldfc-net-g-s"),
+    ("teacher-g holding out training fold 0 of 2, scene split", "teacher-g-s-f0"),
+    ("teacher-g holding out training fold 1 of 2, scene split", "teacher-g-s-f1"),
+    ("ldfc-net-rt-g, scene split, distilled from the fold teachers' out-of-fold outputs", "distill-ldfc-net-rt-g-oof"),
+    ("ldfc-net-g, scene split, distilled from the fold teachers' out-of-fold outputs", "distill-ldfc-net-g-oof"),
+    ("ldfc-net, scene split, distilled from the fold teachers' out-of-fold outputs", "distill-ldfc-net-oof"),
 ]
 
 
