@@ -1,0 +1,48 @@
+"""Scores an average of teachers' outputs (optionally with a horizontal-flip pass) on a validation
+split: whether an ensemble of the teacher runs we have, or test-time augmentation, would make a
+teacher above the whole-frame students (the distillation gain needs one; MODEL_CARD.md).
+
+    python ensemble.py [TEACHER ...] [--split scenes]   (default: teacher-g-s teacher-g-s-f0 teacher-g-s-f1)
+"""
+import argparse
+
+import numpy as np
+import torch
+
+import data
+import evaluate
+from evaluate import iqa
+from train import build_teacher, load_compact, network_of, split_of
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("teachers", nargs="*", default=["teacher-g-s", "teacher-g-s-f0", "teacher-g-s-f1"])
+    ap.add_argument("--split", default=None, help="validation split (default: the first teacher's)")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    nets = []
+    for n in args.teachers:
+        t = build_teacher(network_of(n))
+        if not load_compact(t, n):
+            raise SystemExit(f"ensemble.py: no checkpoint checkpoints/{n}.pt")
+        nets.append(t.float().eval())
+    _, val = data.split_names(split=args.split or split_of(args.teachers[0]))
+    rows = {"first alone": [], "average": [], "average with flip": []}
+    with torch.no_grad():
+        for name, (low, high) in zip(val, data.load_pairs(val)):
+            x = low.float().div(255).unsqueeze(0)
+            ys = [t(x) for t in nets]
+            flipped = [t(x.flip(-1)).flip(-1) for t in nets]
+            b = high.permute(1, 2, 0).numpy().astype(np.float64)
+            for k, y in (("first alone", ys[0]), ("average", sum(ys) / len(ys)),
+                         ("average with flip", (sum(ys) + sum(flipped)) / (2 * len(ys)))):
+                a = iqa.to_uint8(y[0])
+                rows[k].append((name, iqa.psnr(a, b), iqa.ssim(a, b), iqa.psnr_gt_mean(a, b)))
+    for k, r in rows.items():
+        print(f"{k}: {evaluate.summary(r)}")
+
+
+if __name__ == "__main__":
+    main()
