@@ -6,12 +6,10 @@ teacher above the whole-frame students (the distillation gain needs one; MODEL_C
 """
 import argparse
 
-import numpy as np
 import torch
 
 import data
-import evaluate
-from evaluate import iqa
+from evaluate import score_output, summary
 from train import build_teacher, load_compact, network_of, split_of
 
 
@@ -35,13 +33,11 @@ def main():
             x = low.float().div(255).unsqueeze(0)
             ys = [t(x) for t in nets]
             flipped = [t(x.flip(-1)).flip(-1) for t in nets]
-            b = high.permute(1, 2, 0).numpy().astype(np.float64)
             for k, y in (("first alone", ys[0]), ("average", sum(ys) / len(ys)),
                          ("average with flip", (sum(ys) + sum(flipped)) / (2 * len(ys)))):
-                a = iqa.to_uint8(y[0])
-                rows[k].append((name, iqa.psnr(a, b), iqa.ssim(a, b), iqa.psnr_gt_mean(a, b)))
+                rows[k].append(score_output(name, y[0], high))
     for k, r in rows.items():
-        print(f"{k}: {evaluate.summary(r)}")
+        print(f"{k}: {summary(r)}")
 
 
 if __name__ == "__main__":

@@ -34,14 +34,16 @@ def score_dirs(out_dir, gt_dir):
     return rows
 
 
+def score_output(name, y, high):
+    """One row (name, PSNR, SSIM, GT-mean PSNR) for an output y (3xHxW in [0, 1]) against its
+    ground truth (uint8 3xHxW), quantised to 8 bits first as iqa.py reads a saved PNG."""
+    a, b = iqa.to_uint8(y), high.permute(1, 2, 0).numpy().astype(np.float64)
+    return (name, iqa.psnr(a, b), iqa.ssim(a, b), iqa.psnr_gt_mean(a, b))
+
+
 def score_model(model, pairs):
-    rows = []
     with torch.no_grad():
-        for name, (low, high) in pairs:
-            y = model(low.float().div(255).unsqueeze(0))[0]
-            a, b = iqa.to_uint8(y), high.permute(1, 2, 0).numpy().astype(np.float64)
-            rows.append((name, iqa.psnr(a, b), iqa.ssim(a, b), iqa.psnr_gt_mean(a, b)))
-    return rows
+        return [score_output(name, model(low.float().div(255).unsqueeze(0))[0], high) for name, (low, high) in pairs]
 
 
 def summary(rows):

@@ -228,7 +228,7 @@ def calibrate_teacher(stacks, sigma=None):
     trails the students below sigma 4 and ties them above). Its colour, texture and noise removal
     are what the student should learn from it; the gain only uses training ground truth and costs
     nothing at inference."""
-    out, before, after = [], [], []
+    out = []
     for s in stacks:
         high, tL, ty = s[3:6].float(), s[6:9].float(), s[9:12].float()
         if sigma:
@@ -236,13 +236,11 @@ def calibrate_teacher(stacks, sigma=None):
         else:
             g = (high.mean() / ty.mean().clamp(min=1e-3)).clamp(0.25, 4.0)
         y2, L2 = (ty * g).clamp(0, 1), (tL / g).clamp(0.01, 1)
-        before.append(_psnr(ty, high))
-        after.append(_psnr(y2, high))
         out.append(torch.cat([s[0:6], L2.to(s.dtype), y2.to(s.dtype)]))
     # Against the training targets: the ground truth re-exposed to the teacher's own brightness
     # when exposure_from_teacher ran first, so then this is a GT-mean-like figure, not PSNR.
-    print(f"teacher outputs against the training targets: {sum(before) / len(before):.2f} dB, "
-          f"{sum(after) / len(after):.2f} dB after exposure calibration" + (f" (sigma {sigma})" if sigma else ""),
+    print(f"teacher outputs against the training targets: {teacher_psnr(stacks):.2f} dB, "
+          f"{teacher_psnr(out):.2f} dB after exposure calibration" + (f" (sigma {sigma})" if sigma else ""),
           file=sys.stderr)
     return out
 
