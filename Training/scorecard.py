@@ -66,6 +66,10 @@ ROWS = [  # (label, checkpoint); the network is the one its config names
     ("ldfc-net-rt-g, scene split, distilled from the fold teachers' out-of-fold outputs", "distill-ldfc-net-rt-g-oof"),
     ("ldfc-net-g, scene split, distilled from the fold teachers' out-of-fold outputs", "distill-ldfc-net-g-oof"),
     ("ldfc-net, scene split, distilled from the fold teachers' out-of-fold outputs", "distill-ldfc-net-oof"),
+    ("ldfc-net-rt-g, scene split, no teacher, seed 2", "student-ldfc-net-rt-g-s-seed2"),
+    ("ldfc-net-rt-g, scene split, distilled from the fold teachers out of fold, seed 2", "distill-ldfc-net-rt-g-oof-seed2"),
+    ("ldfc-net-g, scene split, no teacher, seed 2", "student-ldfc-net-g-s-seed2"),
+    ("ldfc-net-g, scene split, distilled from the fold teachers out of fold, seed 2", "distill-ldfc-net-g-oof-seed2"),
 ]
 
 
