@@ -91,7 +91,7 @@ def input_features(low):
 
 def fit_ridge(X, y, lam=1.0):
     """Ridge regression on standardised features; returns predict(X). On the scene split the
-    validation error barely moves for lam from 0.1 to 10 (0.228-0.231)."""
+    validation error barely moves for lam from 0.1 to 10 (0.227-0.229; a constant: 0.279)."""
     mu, sd = X.mean(0), X.std(0) + 1e-9
     A = (X - mu) / sd
     w = np.linalg.solve(A.T @ A + lam * np.eye(A.shape[1]), A.T @ (y - y.mean()))
