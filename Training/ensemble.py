@@ -10,7 +10,7 @@ import torch
 
 import data
 from evaluate import score_output, summary
-from train import build_teacher, load_compact, network_of, split_of
+from train import load_trained, split_of
 
 
 def main():
@@ -20,12 +20,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    nets = []
-    for n in args.teachers:
-        t = build_teacher(network_of(n))
-        if not load_compact(t, n):
-            raise SystemExit(f"ensemble.py: no checkpoint checkpoints/{n}.pt")
-        nets.append(t.float().eval())
+    nets = [load_trained(n) for n in args.teachers]
     _, val = data.split_names(split=args.split or split_of(args.teachers[0]))
     rows = {"first alone": [], "average": [], "average with flip": []}
     with torch.no_grad():

@@ -39,10 +39,14 @@ def parts(a, b):
     return k, np.clip(a * k, 0, 255) - b
 
 
+def as_png(z):
+    """Clamped and rounded to 8 bits (half up), as a saved PNG holds it."""
+    return np.floor(np.clip(z, 0, 255) + 0.5)
+
+
 def rebuild(b, k, s, alpha, beta):
-    """The output with its content error scaled by alpha and its exposure error (log k) by beta,
-    quantised as a saved PNG."""
-    return np.floor(np.clip((b + alpha * s) / k ** beta, 0, 255) + 0.5)
+    """The output with its content error scaled by alpha and its exposure error (log k) by beta."""
+    return as_png((b + alpha * s) / k ** beta)
 
 
 def capped_psnr(a, b):
@@ -110,8 +114,8 @@ def histogram_exposure(train_pairs, val_pairs):
 
 
 def at_exposure(a, log_luma):
-    """Output a re-scaled to a given mean luma, quantised."""
-    return np.floor(np.clip(a * (np.exp(log_luma) / max(luma(a), 1e-6)), 0, 255) + 0.5)
+    """Output a re-scaled to a given mean luma."""
+    return as_png(a * (np.exp(log_luma) / max(luma(a), 1e-6)))
 
 
 def main():
@@ -125,6 +129,7 @@ def main():
         torch.set_num_threads(args.threads)
     train_names, names = data.split_names(split=args.split)
     pairs = data.load_pairs(names)
+    truths = [high.permute(1, 2, 0).numpy().astype(np.float64) for _, high in pairs]
     predicted, actual = histogram_exposure(data.load_pairs(train_names), pairs)
     histogram_rms = float(np.sqrt(((predicted - actual) ** 2).mean()))
     print(f"PSNR headroom on the validation split {args.split!r} ({len(pairs)} pictures): what +{args.gain} dB takes\n")
@@ -137,9 +142,8 @@ def main():
         net = load_trained(name)
         pictures, rescaled = [], []
         with torch.no_grad():
-            for (low, high), p in zip(pairs, predicted):
+            for (low, _), b, p in zip(pairs, truths, predicted):
                 a = iqa.to_uint8(net(low.float().div(255)[None])[0])
-                b = high.permute(1, 2, 0).numpy().astype(np.float64)
                 pictures.append((b, *parts(a, b)))
                 rescaled.append(iqa.psnr(at_exposure(a, p), b))
         r = headroom(pictures, args.gain)
