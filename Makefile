@@ -41,6 +41,7 @@ test-swift:
 
 test-python:
 	cd Training && $(PYTHON) -m pytest -q tests
+	$(PYTHON) -m pytest -q Benchmarks/tests
 
 # sckd camera against a real kernel's virtual camera (vivid) under qemu; downloads Debian's
 # kernel package once into .cache/vivid.

@@ -1,3 +1,4 @@
+import Foundation
 import CSCKDKernels
 
 /// A planar float image: `channels` planes of `height` rows of `width` samples, values in [0, 1]
@@ -63,6 +64,45 @@ public final class PlanarImage: @unchecked Sendable {
     /// it).
     public func linearLightMean() -> Double {
         sckd_linear_light_mean(data, count, max(1, count >> 17))
+    }
+
+    /// Mean light of each cell of a `columns` x `rows` grid over the picture (row-major), from every
+    /// other sample of every other row: linear light (what `exposed(by:)` scales) or the coded values.
+    /// Temporal smoothing compares these between frames to tell a change of the camera's exposure,
+    /// which moves every cell alike, from something moving, which moves a few.
+    public func cellMeans(columns: Int, rows: Int, linearLight: Bool) -> [Float] {
+        let cols = max(1, min(columns, width)), rws = max(1, min(rows, height))
+        var sums = [Float](repeating: 0, count: cols * rws), counts = [Float](repeating: 0, count: cols * rws)
+        let stride = 2
+        for c in 0..<min(channels, 3) {
+            let p = plane(c)
+            var y = stride / 2 % height
+            while y < height {
+                let row = p + y * width, cy = y * rws / height
+                var x = stride / 2 % width
+                while x < width {
+                    let v = row[x]
+                    let i = cy * cols + x * cols / width
+                    sums[i] += linearLight ? PlanarImage.linear(v) : v
+                    counts[i] += 1
+                    x += stride
+                }
+                y += stride
+            }
+        }
+        return zip(sums, counts).map { $1 > 0 ? $0 / $1 : 0 }
+    }
+
+    private static let linearTable: [Float] = (0...1024).map { i in
+        let v = Double(i) / 1024
+        return Float(v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4))
+    }
+
+    /// The sRGB curve's linear light of a coded value, from a table (within 1e-3).
+    @inline(__always) static func linear(_ v: Float) -> Float {
+        let t = min(max(v, 0), 1) * 1024
+        let i = min(Int(t), 1023)
+        return linearTable[i] + (t - Float(i)) * (linearTable[i + 1] - linearTable[i])
     }
 
     public func copy() -> PlanarImage {

@@ -8,6 +8,24 @@ import SCKDCore
 public enum Precision: String, Sendable, CaseIterable {
     case fp32
     case bf16
+
+    /// Whether this CPU runs the precision: oneDNN has bf16 convolutions from AVX-512 on only.
+    public var isSupported: Bool {
+        switch self {
+        case .fp32: return true
+        case .bf16:
+            let avx512 = dnnl_cpu_isa_avx512_core.rawValue
+            return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
+        }
+    }
+}
+
+/// A precision this CPU cannot run.
+public struct UnsupportedPrecision: Error, CustomStringConvertible {
+    public let precision: Precision
+    public var description: String {
+        "\(precision.rawValue) needs a CPU with AVX-512, which this one lacks: use --precision fp32"
+    }
 }
 
 /// LDFC-Net inference on oneDNN primitives: phase A (input -> illumination at 1/4 resolution) and
@@ -52,6 +70,7 @@ public final class LDFCNetEngine: FrameEnhancer {
         self.precision = precision
         self.fusedBlocks = fusedBlocks
         self.threads = threads > 0 ? threads : Int(omp_get_max_threads())
+        guard precision.isSupported else { throw UnsupportedPrecision(precision: precision) }
         ctx = try DNNLContext()
     }
 

@@ -86,7 +86,7 @@ public struct PipelineStats: Sendable {
 /// enhancer. An error anywhere stops every stage promptly and is rethrown from `run` (after the
 /// sink has been told, so it can finalise what it has).
 public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Sendable {  // shared state behind `lock`
-    typealias Analysed = (image: PlanarImage, illumination: PlanarImage, inputMean: Double, pts: Int64)
+    typealias Analysed = (image: PlanarImage, illumination: PlanarImage, cells: [Float]?, pts: Int64)
     typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, gain: Float, pts: Int64)
     enum SinkItem {
         case frame(Int, Encoded, Int64)
@@ -178,8 +178,10 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                     let image = try timed("convert in", { try worker.toImage(picture) })
                     let L = try timed("phase A", { try worker.enhancer.estimateIllumination(image) })
                     // The exposure that the stabilisation's gain scales is linear light's.
-                    let inputMean = c.smoothing <= 0 ? 0 : c.stabiliseInput ? image.linearLightMean() : image.mean()
-                    if !toSmooth.push((n, (image, L, inputMean, pts))) { return }
+                    let cells = c.smoothing <= 0 ? nil : image.cellMeans(columns: TemporalSmoother.cellColumns,
+                                                                          rows: TemporalSmoother.cellRows,
+                                                                          linearLight: c.stabiliseInput)
+                    if !toSmooth.push((n, (image, L, cells, pts))) { return }
                 }
             }
         }
@@ -195,7 +197,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                 pending[n] = item
                 while let a = pending.removeValue(forKey: next) {
                     analysing.leave()
-                    let L = timed("smoothing", { smoother.smooth(a.illumination, inputMean: a.inputMean) })
+                    let L = timed("smoothing", { smoother.smooth(a.illumination, cells: a.cells) })
                     if !toEnhance.push((next, a.image, L, smoother.lastGain, a.pts)) { return }
                     next += 1
                 }

@@ -1,43 +1,70 @@
 import Foundation
 import SCKDCore
 
-/// Temporal smoothing of the reduced-resolution illumination map, between phase A and phase B
-/// (DESIGN §2). Flicker from auto-exposure hunting and sensor noise goes; motion does not lag.
+/// Temporal smoothing of the reduced-resolution illumination map, between phase A and phase B.
+/// Flicker from auto-exposure hunting and sensor noise goes; motion does not lag, and nothing that
+/// really changed in the picture is held back.
 ///
-/// The map is split into a global exposure (its mean) and a normalised structure (map / mean):
-/// - Exposure: a slow exponential moving average in log space, so ±15 % jitter averages out of the
-///   level; a change beyond `stepThreshold` that persists for two frames is a real exposure step
-///   and is followed fast. The map handed to phase B then carries the frame's own exposure raised to
-///   the enhancer's `exposureExponent` around that level, which is what makes phase B's output
-///   exposure-invariant: jitter cancels instead of passing through (an enhancer dividing by L would
-///   otherwise turn a steadied L into flicker).
-/// - Structure: an exponential moving average whose weight adapts per sample to how much that
-///   sample changed (relative change below `stillBelow`: strong smoothing; above `movingAbove`:
-///   follow at once), so static regions are steady and moving ones do not ghost.
+/// Two things are smoothed, each only where it is certain what it is:
+/// - The camera's exposure. Each frame's input is measured on a grid of cells (`cellMeans`), and
+///   the change from the previous frame is the median change of the cells, counted as exposure only
+///   when most cells agree with it: a camera's exposure moves every cell alike, while a pan, a
+///   person walking in or a light switched on moves some cells and not others, and is content that
+///   must pass through as it is. (Measuring exposure by the picture's mean, as a plain average would,
+///   turns every such content change into an exposure change to be smoothed away, then followed
+///   late: that is what made real hand-held footage pump.) The summed changes are the camera's
+///   exposure; a slow moving average of it is the exposure the output keeps, so jitter averages
+///   out, and a change beyond `stepThreshold` that persists for two frames is a real step, followed
+///   fast.
+/// - The illumination's structure: the map taken back to a fixed exposure, averaged over time with
+///   a weight that adapts per sample to how much that sample changed (below `stillBelow`: strong
+///   smoothing; above `movingAbove`, or wherever the picture's own cell moved: follow at once), so
+///   static regions are steady (the estimator's own noise goes) and moving ones do not ghost. For a
+///   learned estimator only the map's shape is smoothed; its level stays the frame's own.
 /// - A scene cut (mean structural change above `cutThreshold`) resets both.
-/// - With `stabiliseInput` (a learned phase B, see `FrameEnhancer.stabilisesInputExposure`) the
-///   jitter is cancelled on the picture instead: `lastGain` brings phase B's input to the smoothed
-///   exposure (a linear-light gain, `PlanarImage.exposed(by:)`), and the map handed over is at that
-///   exposure.
-/// Strength 0 is per-frame processing, bit for bit.
+///
+/// For a Retinex phase B (output = input / L^(1/e)) the map handed over follows the frame's own
+/// exposure raised to the enhancer's `exposureExponent`, which cancels the jitter in the output. For
+/// a learned phase B (`stabiliseInput`), whose output depends on the picture itself, `lastGain`
+/// brings the picture to the kept exposure instead (a linear-light gain, `PlanarImage.exposed(by:)`),
+/// and the map is handed over at that exposure. Strength 0 is per-frame processing, bit for bit.
 public final class TemporalSmoother {
     public let strength: Float
     /// |log exposure change| that may be a step: ±15 % jitter stays below, a doubling does not. In
-    /// linear light (with `stabiliseInput`) a change of exposure k moves the log mean by log k; on
-    /// sRGB-coded values by about log k / 2.4, hence the two values.
+    /// linear light (with `stabiliseInput`) a change of exposure k moves the log cell means by
+    /// log k; on sRGB-coded values by about log k / 2.4, hence the two values.
     var stepThreshold: Float { stabiliseInput ? 0.45 : 0.2 }
     let stillBelow: Float = 0.04        // relative structural change treated as noise
     let movingAbove: Float = 0.15       // relative structural change treated as motion
     let cutThreshold: Float = 0.35      // mean relative change of a scene cut
-    private var structure: PlanarImage?
-    private var logExposure: Float = 0   // smoothed log exposure of the input pictures
-    private var logLevel: Float = 0      // smoothed log mean of the illumination map
+    /// The grid the pipeline measures each input on (`PlanarImage.cellMeans`).
+    public static let cellColumns = 16, cellRows = 9
+    /// Cells darker than this carry mostly noise and quantisation, so they do not vote.
+    var darkCell: Float { stabiliseInput ? 0.002 : 0.04 }
+    /// Of the cells that vote, the share that must agree with the median change for it to count as
+    /// the camera's exposure.
+    let agreeingShare: Float = 0.7
+    /// |log change| of a cell, beyond the exposure's, from which it holds motion (below: noise of
+    /// its mean), and from which the map there follows the frame at once.
+    let cellStill: Float = 0.008, cellMoving: Float = 0.025
+    /// |log change| below which a frame's exposure is taken as unchanged: a slow drift of the
+    /// camera's exposure (or the noise of the median) is followed as it comes, not smoothed into a lag
+    /// (1.5 % in linear light; on coded values about 1 / 2.2 of it).
+    var smallestChange: Float { stabiliseInput ? 0.015 : 0.007 }
+
+    private var structure: PlanarImage?     // the map at exposure 0 (log), smoothed per sample
+    private var previousCells: [Float]?
+    private var cameraExposure: Float = 0   // log of the camera's exposure, summed coherent changes
+    private var keptExposure: Float = 0     // its slow moving average: the exposure the output keeps
     private var stepFrames = 0
     private var following = false
+    private var lastLogMean: Float?
+    /// A running regression of the map's log mean on the exposure's log changes, from a weak prior
+    /// (1 for a Retinex map on coded values, 0.5 for a learned estimator).
+    private var responseNumerator: Float, responseDenominator: Float = 0.01
     public private(set) var sceneCuts = 0
     public private(set) var exposureSteps = 0
 
-    /// - Parameter strength: 0 (per-frame) … 1 (strongest smoothing of static content).
     /// The enhancer's `exposureExponent` (1 for Retinex division).
     public let exposureExponent: Float
     public let stabiliseInput: Bool
@@ -45,54 +72,49 @@ public final class TemporalSmoother {
     /// unless `stabiliseInput`).
     public private(set) var lastGain: Float = 1
 
+    /// - Parameter strength: 0 (per-frame) … 1 (strongest smoothing of static content).
     public init(strength: Float, exposureExponent: Float = 1, stabiliseInput: Bool = false) {
         precondition((0...1).contains(strength))
         self.strength = strength
         self.exposureExponent = exposureExponent
         self.stabiliseInput = stabiliseInput
+        responseNumerator = (stabiliseInput ? 0.5 : 1) * responseDenominator
     }
 
-    public func reset() { structure = nil; stepFrames = 0; following = false }
+    public func reset() { structure = nil; previousCells = nil; lastLogMean = nil; stepFrames = 0; following = false }
 
     /// - Parameters:
     ///   - L: the frame's illumination map from phase A.
-    ///   - inputMean: the mean of the frame's input picture (of its linear light, with
-    ///     `stabiliseInput`, as the gain is applied in linear light): the exposure measured where it is
-    ///     exact (the illumination's mean also carries the estimator's own frame-to-frame noise,
-    ///     which is smoothed away while the exposure ratio is followed frame by frame).
-    public func smooth(_ L: PlanarImage, inputMean: Double? = nil) -> PlanarImage {
+    ///   - cells: the frame's input measured on the grid (`PlanarImage.cellMeans`, in linear light
+    ///     with `stabiliseInput`), or nil when the exposure is not to be followed.
+    public func smooth(_ L: PlanarImage, cells: [Float]?) -> PlanarImage {
         lastGain = 1
         guard strength > 0 else { return L }
         let n = L.count
-        let mean = max(Float(L.mean()), 1e-4)
-        let logMean = log(mean)
-        let logInput = inputMean.map { log(max(Float($0), 1e-4)) } ?? logMean
+        let change = exposureChange(from: previousCells, to: cells)
+        let moving = cellMotion(from: previousCells, to: cells, exposureChange: change)
+        if let cells { previousCells = cells }
+        // How the map follows the measured exposure, L ∝ exp(response * change): measured as the
+        // exposure changes (a running regression of the map's log mean on the changes), since a
+        // learned estimator answers exposure only weakly and a Retinex one on coded values in full.
+        let logMean = log(max(Float(L.mean()), 1e-4))
+        if change != 0, let last = lastLogMean {
+            responseNumerator = 0.98 * responseNumerator + (logMean - last) * change
+            responseDenominator = 0.98 * responseDenominator + change * change
+        }
+        lastLogMean = logMean
+        let response = min(1.5, max(0, responseNumerator / responseDenominator))
+        // The exponent of the map handed over: a Retinex phase B's own (its division cancels the
+        // jitter); a learned one's map at the kept exposure follows as measured.
+        let handOver = stabiliseInput ? response : exposureExponent
         guard let previous = structure, previous.count == n, previous.width == L.width else {
-            structure = normalised(L, by: mean)
-            logExposure = logInput
-            logLevel = logMean
+            cameraExposure = 0
+            keptExposure = 0
+            structure = scaled(L, by: 1)
             return L
         }
-        // Global exposure.
-        // Weights fall quadratically with strength: 1 at 0 (per-frame), 0.088 at 0.8, 0.05 at 1.
-        // An average with weight a passes sqrt(a / (2 - a)) of white jitter: 0.088 -> 1/5 of it in
-        // frame-to-frame differences, ~15x less.
-        let alphaSlow = 0.05 + 0.95 * (1 - strength) * (1 - strength)
-        let residual = logInput - logExposure
-        if abs(residual) > stepThreshold { stepFrames += 1 } else { stepFrames = 0 }
-        if stepFrames == 2 {
-            // Two frames beyond the jitter band on the same level: a real exposure change. Follow
-            // it fast until caught up.
-            following = true
-            exposureSteps += 1
-        }
-        if following && abs(residual) < 0.02 { following = false }
-        let alphaExposure: Float = following ? 0.6 : alphaSlow
-        logExposure += alphaExposure * residual
-        logLevel += alphaExposure * (logMean - logLevel)
-
-        // Structure: per-sample adaptive weights.
-        let current = normalised(L, by: mean)
+        cameraExposure += change
+        let current = scaled(L, by: exp(-response * cameraExposure))
         let s = previous.data, c = current.data
         var meanChange: Float = 0
         for i in 0..<n { meanChange += abs(c[i] - s[i]) / max(s[i], 1e-3) }
@@ -100,34 +122,97 @@ public final class TemporalSmoother {
         if meanChange > cutThreshold {
             sceneCuts += 1
             structure = current
-            logExposure = logInput
-            logLevel = logMean
+            keptExposure = cameraExposure
             stepFrames = 0
             following = false
             return L
         }
+
+        // Exposure. Weights fall quadratically with strength: 1 at 0 (per-frame), 0.088 at 0.8,
+        // 0.05 at 1. An average with weight a passes sqrt(a / (2 - a)) of white jitter.
+        let alphaSlow = 0.05 + 0.95 * (1 - strength) * (1 - strength)
+        let residual = cameraExposure - keptExposure
+        if abs(residual) > stepThreshold { stepFrames += 1 } else { stepFrames = 0 }
+        if stepFrames == 2 {
+            following = true  // two frames beyond the jitter band: a real exposure change
+            exposureSteps += 1
+        }
+        if following && abs(residual) < 0.02 { following = false }
+        keptExposure += (following ? 0.6 : alphaSlow) * residual
+
+        // Structure: per-sample adaptive weights; where the picture itself moved (its cell), the
+        // map follows at once however little it changed: a lagging map on a moving picture is what
+        // a viewer sees as pumping.
         let alphaStill = 0.1 + 0.9 * (1 - strength) * (1 - strength)
+        let w = L.width, h = L.height, plane = L.planeCount
+        let columns = TemporalSmoother.cellColumns, rows = TemporalSmoother.cellRows
         for i in 0..<n {
             let change = abs(c[i] - s[i]) / max(s[i], 1e-3)
-            let t = min(1, max(0, (change - stillBelow) / (movingAbove - stillBelow)))
-            let alpha = alphaStill + (1 - alphaStill) * t
-            s[i] += alpha * (c[i] - s[i])
+            var t = min(1, max(0, (change - stillBelow) / (movingAbove - stillBelow)))
+            if let moving {
+                let p = i % plane, x = p % w, y = p / w
+                t = max(t, moving[(y * rows / h) * columns + x * columns / w])
+            }
+            s[i] += (alphaStill + (1 - alphaStill) * t) * (c[i] - s[i])
         }
-        let out = PlanarImage(width: L.width, height: L.height, channels: L.channels)
-        // The smoothed level, times the frame's exposure relative to the smoothed exposure raised to
-        // the enhancer's exponent: jitter in the input cancels in phase B, noise in the estimate goes.
-        // With `stabiliseInput` the picture is brought to the smoothed exposure instead, and the map
-        // stays at the smoothed level.
-        let exposure = stabiliseInput ? exp(logLevel) : exp(logLevel + exposureExponent * (logInput - logExposure))
-        if stabiliseInput { lastGain = min(2, max(0.5, exp(logExposure - logInput))) }
-        let floor: Float = 0.01
-        for i in 0..<n { out.data[i] = min(1, max(floor, s[i] * exposure)) }
+        // A Retinex phase B gets the map at the frame's own exposure (its division cancels the
+        // jitter); a learned one gets its picture and the map at the kept exposure.
+        var exposure = exp(handOver * (stabiliseInput ? keptExposure : cameraExposure))
+        if stabiliseInput {
+            // A learned estimator's level answers the picture's content (through its whole-frame
+            // view) and noise, and phase B relies on it to normalise them: only the map's shape is
+            // smoothed, its level is the frame's own (at the kept exposure). Smoothing the level too
+            // makes the output follow content changes of the input uncompensated, which on real
+            // footage is more flicker than per-frame processing; the exposure gain alone still
+            // cancels jitter.
+            var smoothedSum: Float = 0, currentSum: Float = 0
+            for i in 0..<n { smoothedSum += s[i]; currentSum += c[i] }
+            exposure *= currentSum / max(smoothedSum, 1e-6)
+        }
+        if stabiliseInput { lastGain = min(2, max(0.5, exp(keptExposure - cameraExposure))) }
+        let out = PlanarImage(uninitializedWidth: L.width, height: L.height, channels: L.channels)
+        for i in 0..<n { out.data[i] = min(1, max(0.01, s[i] * exposure)) }
         return out
     }
 
-    private func normalised(_ L: PlanarImage, by mean: Float) -> PlanarImage {
-        let out = PlanarImage(width: L.width, height: L.height, channels: L.channels)
-        let k = 1 / mean
+    /// One cell: the frame's input mean (a picture that is all one region).
+    public func smooth(_ L: PlanarImage, inputMean: Double? = nil) -> PlanarImage {
+        smooth(L, cells: inputMean.map { [Float($0)] })
+    }
+
+    /// The log change of the camera's exposure between two frames' cells: their median change when
+    /// it is at least `smallestChange` and at least `agreeingShare` of the cells that vote moved the
+    /// same way, else 0 (something moved, or the exposure drifts slowly enough to follow as it is).
+    func exposureChange(from previous: [Float]?, to current: [Float]?) -> Float {
+        guard let previous, let current, previous.count == current.count else { return 0 }
+        var ratios: [Float] = []
+        ratios.reserveCapacity(current.count)
+        for (a, b) in zip(previous, current) where a > darkCell && b > darkCell { ratios.append(log(b / a)) }
+        guard !ratios.isEmpty, ratios.count * 4 >= current.count else { return 0 }
+        ratios.sort()
+        let median = ratios.count % 2 == 1 ? ratios[ratios.count / 2]
+            : 0.5 * (ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2])
+        guard abs(median) >= smallestChange else { return 0 }
+        // Agreeing: moved the same way, by at least a quarter as much (noise spreads the cells of a
+        // real change around the median; motion leaves most cells where they were).
+        let agreeing = ratios.reduce(0) { $0 + ($1 * median > 0 && abs($1) >= 0.25 * abs(median) ? 1 : 0) }
+        return Float(agreeing) >= agreeingShare * Float(ratios.count) ? median : 0
+    }
+
+    /// Per cell, 0 (still) … 1 (moving): how far its change departs from the camera's exposure
+    /// change, from `cellStill` (noise of a cell mean) to `cellMoving`; nil without a grid to compare.
+    func cellMotion(from previous: [Float]?, to current: [Float]?, exposureChange: Float) -> [Float]? {
+        guard let previous, let current, previous.count == current.count,
+              current.count == TemporalSmoother.cellColumns * TemporalSmoother.cellRows else { return nil }
+        return zip(previous, current).map { a, b in
+            // Dark cells compare on a floor: their relative change is mostly noise.
+            let d = abs(log(max(b, darkCell) / max(a, darkCell)) - exposureChange)
+            return min(1, max(0, (d - cellStill) / (cellMoving - cellStill)))
+        }
+    }
+
+    private func scaled(_ L: PlanarImage, by k: Float) -> PlanarImage {
+        let out = PlanarImage(uninitializedWidth: L.width, height: L.height, channels: L.channels)
         for i in 0..<L.count { out.data[i] = L.data[i] * k }
         return out
     }

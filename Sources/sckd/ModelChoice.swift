@@ -60,8 +60,13 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Classic enhancer strength, 0 (none) to 1.")
     var strength: Float = 0.75
 
+    @Option(help: ArgumentHelp("How bright the result should be, 0 to 2 (LDFC-Net).",
+                               discussion: "0 keeps the input; 1 (default) lifts dark regions as far as the network does and already bright ones little or not at all, keeping highlights and lights out of clipping; up to 2 lifts further."))
+    var exposure: Float = 1
+
     func validate() throws {
         guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
+        guard (0...2).contains(exposure) else { throw ValidationError("--exposure must be between 0 and 2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -87,7 +92,7 @@ struct ModelOptions: ParsableArguments {
 
     private func network(_ w: LDFCNetWeights, tiled: Bool) throws -> FrameEnhancer {
         let engine = try LDFCNetEngine(weights: w, threads: threads ?? 0, precision: precision)
-        return tiled ? TiledEnhancer(engine: engine) : engine
+        return ToneMappedEnhancer(tiled ? TiledEnhancer(engine: engine) : engine, tone: ExposureTone(exposure: exposure))
     }
 }
 

@@ -54,4 +54,18 @@ final class ExposureTests: XCTestCase {
         // Exposing 1.5x (nothing clips below 0.5 coded) multiplies the linear mean by 1.5.
         XCTAssertEqual(x.exposed(by: 1.5).linearLightMean() / x.linearLightMean(), 1.5, accuracy: 0.005)
     }
+
+    func testCellMeansMeasureEachRegionInLinearLight() {
+        // Left half 0.2, right half 0.6 (coded): a 2x1 grid sees each half's linear light.
+        let x = PlanarImage(width: 64, height: 32)
+        for c in 0..<3 { for y in 0..<32 { for i in 0..<64 { x[c, y, i] = i < 32 ? 0.2 : 0.6 } } }
+        let cells = x.cellMeans(columns: 2, rows: 1, linearLight: true)
+        XCTAssertEqual(cells.count, 2)
+        XCTAssertEqual(Double(cells[0]), linear(0.2), accuracy: 1e-3)
+        XCTAssertEqual(Double(cells[1]), linear(0.6), accuracy: 1e-3)
+        let coded = x.cellMeans(columns: 2, rows: 1, linearLight: false)
+        XCTAssertEqual(coded[0], 0.2, accuracy: 1e-5)
+        // More cells than samples: one cell per column and row at most.
+        XCTAssertEqual(PlanarImage(width: 4, height: 2).cellMeans(columns: 16, rows: 9, linearLight: true).count, 8)
+    }
 }

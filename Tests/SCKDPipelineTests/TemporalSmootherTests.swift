@@ -142,6 +142,115 @@ final class TemporalSmootherTests: XCTestCase {
     }
 }
 
+/// Real footage: a hand-held camera, things moving, noise, a light switched on. The smoother must
+/// tell these apart from the camera's exposure and pass them through; it must never add flicker.
+final class TemporalSmootherRealFootageTests: XCTestCase {
+    static let columns = TemporalSmoother.cellColumns, rows = TemporalSmoother.cellRows
+
+    /// A scene in linear light: a gradient with a bright block, seen through a camera offset by
+    /// `shift` (hand-held), at exposure `k`, with a lamp lighting the right third when `lampOn`.
+    func scene(_ x: Float, _ y: Float, shift: Float, blob: Float, lampOn: Bool) -> Float {
+        let u = x + shift
+        var v: Float = 0.02 + 0.06 * (0.5 + 0.5 * sin(u * 0.4)) * (0.6 + 0.4 * y)
+        if abs(u - blob) < 0.12 && y > 0.3 && y < 0.8 { v = 0.2 }
+        if lampOn && x > 0.66 { v += 0.15 }
+        return v
+    }
+
+    func cells(k: Float, shift: Float, blob: Float, lampOn: Bool = false, rng: inout SeededGenerator) -> [Float] {
+        (0..<(Self.columns * Self.rows)).map { i in
+            let x = (Float(i % Self.columns) + 0.5) / Float(Self.columns), y = (Float(i / Self.columns) + 0.5) / Float(Self.rows)
+            return k * scene(x, y, shift: shift, blob: blob, lampOn: lampOn) * (1 + Float.random(in: -0.004...0.004, using: &rng))
+        }
+    }
+
+    /// A learned estimator's map of that picture: it follows the exposure weakly (k^0.2) and has
+    /// noise of its own.
+    func map(k: Float, shift: Float, blob: Float, lampOn: Bool = false, rng: inout SeededGenerator) -> PlanarImage {
+        let L = PlanarImage(width: 32, height: 18, channels: 3)
+        for c in 0..<3 {
+            for y in 0..<18 {
+                for x in 0..<32 {
+                    let v = 0.3 + 2 * scene(Float(x) / 32, Float(y) / 18, shift: shift, blob: blob, lampOn: lampOn)
+                    L[c, y, x] = min(1, v * pow(k, 0.2) * (1 + Float.random(in: -0.01...0.01, using: &rng)))
+                }
+            }
+        }
+        return L
+    }
+
+    func flicker(_ v: [Double]) -> Double {
+        let d = zip(v.dropFirst(), v).map { $0 - $1 }
+        let m = d.reduce(0, +) / Double(d.count)
+        return (d.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(d.count)).squareRoot()
+    }
+
+    /// Runs a clip through a learned-network smoother and per frame: what phase B is given (the
+    /// picture's mean after the gain, the map's mean) flickers no more than per frame.
+    func run(frames: Int, exposure: (Int) -> Float, shift: (Int) -> Float, blob: (Int) -> Float, lampOnAt: Int = .max)
+        -> (smoothedInput: [Double], rawInput: [Double], smoothedMap: [Double], rawMap: [Double], gains: [Float]) {
+        var rng = SeededGenerator()
+        let s = TemporalSmoother(strength: 0.8, stabiliseInput: true)
+        var r: ([Double], [Double], [Double], [Double], [Float]) = ([], [], [], [], [])
+        for i in 0..<frames {
+            let k = exposure(i), lamp = i >= lampOnAt
+            let c = cells(k: k, shift: shift(i), blob: blob(i), lampOn: lamp, rng: &rng)
+            let L = map(k: k, shift: shift(i), blob: blob(i), lampOn: lamp, rng: &rng)
+            let mean = Double(c.reduce(0, +)) / Double(c.count)
+            let out = s.smooth(L, cells: c)
+            r.0.append(mean * Double(s.lastGain)); r.1.append(mean)
+            r.2.append(out.mean()); r.3.append(L.mean()); r.4.append(s.lastGain)
+        }
+        return (r.0, r.1, r.2, r.3, r.4)
+    }
+
+    func testHandHeldPanWithAMovingPersonPassesThroughUnchanged() {
+        var walk = SeededGenerator()
+        let shakes = (0..<200).map { _ in Float.random(in: -0.01...0.01, using: &walk) }
+        var x: Float = 0
+        let path = shakes.map { x += $0; return x + 0.002 }  // a slow pan with shake
+        let r = run(frames: 200, exposure: { _ in 1 }, shift: { path[$0] }, blob: { 0.1 + Float($0) * 0.004 })
+        XCTAssertEqual(r.gains.filter { $0 != 1 }.count, 0, "motion is not exposure: no gain")
+        XCTAssertLessThanOrEqual(flicker(r.smoothedMap), flicker(r.rawMap) * 1.05, "the map does not pump")
+    }
+
+    func testALightSwitchedOnIsContentNotExposure() {
+        let r = run(frames: 60, exposure: { _ in 1 }, shift: { _ in 0 }, blob: { _ in 0.5 }, lampOnAt: 30)
+        XCTAssertEqual(r.gains.filter { $0 != 1 }.count, 0, "a third of the picture brightening is no exposure change")
+        XCTAssertEqual(r.smoothedMap[35] / r.rawMap[35], 1, accuracy: 0.03, "the map follows the light at once")
+    }
+
+    func testSlowAutoExposureDriftIsFollowedNotSmoothed() {
+        // 1 % a frame, for 40 frames: below the jitter a viewer sees; smoothing it would lag it.
+        let r = run(frames: 80, exposure: { pow(1.01, Float(min(max($0 - 20, 0), 40))) }, shift: { _ in 0 }, blob: { _ in 0.5 })
+        XCTAssertEqual(r.gains.filter { $0 != 1 }.count, 0)
+        XCTAssertLessThanOrEqual(flicker(r.smoothedInput), flicker(r.rawInput) * 1.0001)
+    }
+
+    func testAutoExposureHuntingOnAHandHeldShotIsCancelled() {
+        var rng = SeededGenerator()
+        let jitter = (0..<200).map { _ in 1 + Float.random(in: -0.15...0.15, using: &rng) }
+        let r = run(frames: 200, exposure: { jitter[$0] }, shift: { Float($0) * 0.001 }, blob: { 0.1 + Float($0) * 0.003 })
+        let ratio = flicker(Array(r.rawInput.dropFirst(20))) / flicker(Array(r.smoothedInput.dropFirst(20)))
+        XCTAssertGreaterThanOrEqual(ratio, 5, "jitter of the picture phase B sees \(ratio)x lower")
+        // The estimator follows exposure as k^0.2: the map handed over is at the kept exposure, so it
+        // is steadier than the raw maps, not jittering against the steadied picture.
+        XCTAssertLessThan(flicker(Array(r.smoothedMap.dropFirst(20))), flicker(Array(r.rawMap.dropFirst(20))) * 0.5)
+    }
+
+    func testExposureChangeNeedsMostCellsToAgree() {
+        let s = TemporalSmoother(strength: 0.8, stabiliseInput: true)
+        var rng = SeededGenerator()
+        let a = cells(k: 1, shift: 0, blob: 0.5, rng: &rng)
+        XCTAssertEqual(s.exposureChange(from: a, to: a.map { $0 * 1.2 }), log(1.2), accuracy: 1e-4)
+        var partly = a
+        for i in 0..<(partly.count * 2 / 5) { partly[i] *= 1.5 }  // 40 % of the cells brighten
+        XCTAssertEqual(s.exposureChange(from: a, to: partly), 0)
+        XCTAssertEqual(s.exposureChange(from: a, to: a.map { $0 * 1.01 }), 0, "1 % is left to pass through")
+        XCTAssertEqual(s.exposureChange(from: a, to: a.map { _ in 0.001 }), 0, "dark cells do not vote")
+    }
+}
+
 /// Deterministic tests: a 64-bit LCG.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64 = 0x9E3779B97F4A7C15
