@@ -1,4 +1,5 @@
 """LOL-v1 pairs: loading, the fixed validation split, and random training patches."""
+import math
 import os
 import sys
 from pathlib import Path
@@ -141,6 +142,47 @@ def random_patches(stacks, batch, patch, gen):
         k = int(torch.randint(4, (1,), generator=gen))
         out.append(torch.rot90(p, k, (-2, -1)))
     return torch.stack(out).float()
+
+
+def _to_linear(z):
+    return z.clamp(0, 1) ** 2.2
+
+
+def _to_srgb_uint8(lin):
+    return (lin.clamp(0, 1) ** (1 / 2.2) * 255).round().to(torch.uint8)
+
+
+def unlabelled_inputs(pairs, n, seed=11, min_side=256):
+    """`n` new night pictures (uint8 3xHxW) made from training pairs, for a teacher to label: half
+    are training lows re-exposed (x0.4-2.5 in linear light) and re-noised, half are synthetic dark
+    renditions of training highs (x0.02-0.25 in linear light, shot and read noise, 8-bit
+    quantised); each a random crop (sides multiples of 4, at least `min_side`), maybe mirrored.
+
+    The exposures stay in the night range on purpose: the teacher (trained on LOL-v1 alone) turns
+    an already bright picture white, which is not knowledge to hand on."""
+    g = torch.Generator().manual_seed(seed)
+    u = lambda a, b: a + (b - a) * float(torch.rand(1, generator=g))
+    out = []
+    for i in range(n):
+        low, high = pairs[int(torch.randint(len(pairs), (1,), generator=g))]
+        if i % 2 == 0:
+            lin = _to_linear(low.float() / 255) * math.exp(u(math.log(0.4), math.log(2.5)))
+            shot, read = u(0.0, 0.0005), u(0.0, 0.00002)
+        else:
+            lin = _to_linear(high.float() / 255) * math.exp(u(math.log(0.02), math.log(0.25)))
+            shot, read = u(0.0002, 0.002), u(0.000005, 0.00005)
+        noise = torch.randn(lin.shape, generator=g) * (shot * lin + read).sqrt()
+        x = _to_srgb_uint8(lin + noise)
+        H, W = x.shape[-2:]
+        h = int(u(min_side, H)) // 4 * 4
+        w = int(u(min_side, W)) // 4 * 4
+        y0 = int(torch.randint(H - h + 1, (1,), generator=g))
+        x0 = int(torch.randint(W - w + 1, (1,), generator=g))
+        x = x[:, y0:y0 + h, x0:x0 + w]
+        if float(torch.rand(1, generator=g)) < 0.5:
+            x = x.flip(-1)
+        out.append(x.contiguous())
+    return out
 
 
 def write_scene_split():

@@ -9,6 +9,7 @@ position) goes to checkpoints/NAME.pt, which is committed so that a later sessio
 Validation metrics are appended to checkpoints/NAME.log. bf16 autocast on CPU; CUDA when present.
 """
 import argparse
+import contextlib
 import fcntl
 import json
 import math
@@ -34,7 +35,7 @@ CHECKPOINTS = HERE / "checkpoints"
 DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5, w_prior=0.1, w_selfcal=0.05, w_coarse=0.0,
                 w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None, teacher_calibration=False,
                 teacher_calibration_sigma=None, exposure_from_teacher=False, init_from=None, split="names", fold=None,
-                eval_every=500, ckpt_every=250, seed=1)
+                eval_every=500, ckpt_every=250, seed=1, unlabelled=0, labelled_share=0.5)
 
 
 def load_config(path):
@@ -68,6 +69,8 @@ def check_same_split(cfg):
     they would have seen this run's validation pictures, and its figures would not be held out."""
     for role in ("teacher", "init_from"):
         for other in teachers_of(cfg[role]):
+            if other == IAT_TEACHER:
+                continue  # not ours: trained by its authors on every LOL-v1 training pair (MODEL_CARD.md)
             if split_of(other) != cfg["split"]:
                 sys.exit(f"train.py: {cfg['name']} holds out split {cfg['split']!r} but its {role} {other} was "
                          f"trained with split {split_of(other)!r}, which trains on some of these validation pictures")
@@ -81,6 +84,15 @@ def teachers_of(value):
 def fold_of(checkpoint_name):
     """The (k, K) fold a teacher run held out (config key `fold`), or None."""
     return setting_of(checkpoint_name, "fold")
+
+
+def cpu_has_bf16():
+    """Whether the CPU has bf16 arithmetic (AVX-512 BF16 or AMX), which makes bf16 autocast pay."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def build(model_name):
@@ -207,6 +219,67 @@ def out_of_fold_stacks(teacher_names, names, pairs, device):
     return out
 
 
+IAT_TEACHER = "iat"  # config value: the released IAT weights (iat.py) as the teacher
+
+
+@torch.no_grad()
+def iat_label(teacher, x_uint8, high_uint8=None):
+    """One stack [x, target, teacher L, teacher y] (float16 12xHxW in [0, 1]) for a picture the
+    teacher labels: the target is the ground truth where there is one, else the teacher's picture;
+    L is the teacher's brightening as a quarter-scale illumination (iat.quarter_illumination),
+    stored repeated to full resolution (the brightness term area-averages it back)."""
+    import iat
+    x = x_uint8.float().div(255)[None]
+    y = teacher(x)
+    H, W = x.shape[-2:]
+    L = F.interpolate(iat.quarter_illumination(x, y), scale_factor=4, mode="nearest")[..., :H, :W]
+    target = y[0] if high_uint8 is None else high_uint8.float().div(255)
+    return torch.cat([x[0], target, L[0], y[0]]).half()
+
+
+UNLABELLED_SEED = 11  # one set of new pictures for every run (and seed) that asks for the same number
+
+
+def iat_stacks(names, pairs, n_unlabelled, seed=UNLABELLED_SEED):
+    """The IAT teacher's stacks for the training pairs, and for `n_unlabelled` new pictures made from
+    them (data.unlabelled_inputs), labelled by it alone. Cached under runs/ (IAT takes about a
+    second a picture here), with the same lock as cached_teacher_stacks."""
+    import iat
+    cache = RUNS / f"iat-outputs-{len(names)}-u{n_unlabelled}-s{seed}.pt"
+    RUNS.mkdir(exist_ok=True)
+    with open(str(cache) + ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another run computing {cache.name}", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if cache.exists():
+            saved = torch.load(cache, weights_only=True)
+            if saved["names"] == list(names):
+                print(f"IAT outputs from {cache}", file=sys.stderr)
+                return saved["labelled"], saved["unlabelled"]
+        teacher, t0 = iat.load_iat(), time.time()
+        labelled = [iat_label(teacher, low, high) for low, high in pairs]
+        unlabelled = []
+        for i, x in enumerate(data.unlabelled_inputs(pairs, n_unlabelled, seed=seed)):
+            unlabelled.append(iat_label(teacher, x))
+            if (i + 1) % 100 == 0:
+                print(f"IAT labelled {i + 1}/{n_unlabelled} new pictures ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
+        torch.save({"names": list(names), "labelled": labelled, "unlabelled": unlabelled}, str(cache) + ".tmp")
+        os.replace(str(cache) + ".tmp", cache)
+    print(f"IAT outputs computed in {time.time() - t0:.0f} s", file=sys.stderr)
+    return labelled, unlabelled
+
+
+def mix(labelled, unlabelled, labelled_share):
+    """One list to draw patches from, in which the labelled pictures make up about `labelled_share`
+    of the draws (repeated references, no copies)."""
+    if not unlabelled:
+        return labelled
+    r = max(1, round(labelled_share / (1 - labelled_share) * len(unlabelled) / len(labelled)))
+    return labelled * r + unlabelled
+
+
 def _psnr(a, b):
     return float(10 * torch.log10(1 / F.mse_loss(a.float(), b.float()).clamp(min=1e-10)))
 
@@ -309,7 +382,11 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    autocast = lambda: torch.autocast(device, dtype=torch.bfloat16)
+    if device == "cuda" or cpu_has_bf16():
+        autocast = lambda: torch.autocast(device, dtype=torch.bfloat16)
+    else:  # emulated bf16 is ~5x slower than fp32 on a CPU without bf16 instructions
+        autocast = contextlib.nullcontext
+    print(f"{name}: {'bf16 autocast' if autocast is not contextlib.nullcontext else 'fp32 (no bf16 instructions)'}", file=sys.stderr)
     torch.manual_seed(cfg["seed"])
 
     model = build(cfg["model"]).to(device)
@@ -343,7 +420,12 @@ def main():
     print(f"{name}: {cfg['model']} {count_params(model)} params, {len(train_pairs)} train / {len(val_pairs)} val pairs "
           f"(split {cfg['split']}), "
           f"device {device}, threads {torch.get_num_threads()}", file=sys.stderr)
-    if cfg["mode"] == "distill":
+    if cfg["mode"] == "distill" and cfg["teacher"] == IAT_TEACHER:
+        labelled, unlabelled = iat_stacks(train_names, train_pairs, cfg["unlabelled"])
+        print(f"IAT on the training pictures: {teacher_psnr(labelled):.2f} dB against the ground truth; "
+              f"{len(unlabelled)} pictures it labelled alone", file=sys.stderr)
+        stacks = mix(labelled, unlabelled, cfg["labelled_share"])
+    elif cfg["mode"] == "distill":
         if isinstance(cfg["teacher"], str):
             stacks = cached_teacher_stacks(cfg["teacher"], train_names, train_pairs, device)
         else:

@@ -342,3 +342,43 @@ def test_a_second_run_from_one_teacher_waits_for_the_first_ones_outputs(tmp_path
     got = train.cached_teacher_stacks("t", ["a"], None, "cpu")  # would compute (and fail) without waiting
     t.join()
     assert torch.equal(got[0], stacks[0])
+
+
+def test_unlabelled_inputs_are_new_night_pictures_cut_from_the_pairs():
+    import data
+    g = torch.Generator().manual_seed(0)
+    high = (torch.rand(3, 300, 400, generator=g) * 200 + 40).to(torch.uint8)
+    low = (high.float() * 0.1).to(torch.uint8)
+    pics = data.unlabelled_inputs([(low, high)], 6, seed=3, min_side=128)
+    assert len(pics) == 6
+    for i, p in enumerate(pics):
+        assert p.dtype == torch.uint8 and p.shape[0] == 3
+        assert p.shape[1] % 4 == 0 and p.shape[2] % 4 == 0 and min(p.shape[1:]) >= 128
+        assert p.float().mean() < 120, "a night picture, not a bright one"
+    again = data.unlabelled_inputs([(low, high)], 6, seed=3, min_side=128)
+    assert all(torch.equal(a, b) for a, b in zip(pics, again)), "deterministic for a seed"
+
+
+def test_mix_draws_labelled_pictures_at_about_the_asked_share():
+    from train import mix
+    labelled, unlabelled = [torch.zeros(1)] * 10, [torch.ones(1)] * 40
+    m = mix(labelled, unlabelled, 0.5)
+    share = sum(1 for t in m if t.sum() == 0) / len(m)
+    assert abs(share - 0.5) < 0.05
+    assert mix(labelled, [], 0.5) is labelled
+
+
+def test_iat_label_stacks_target_teacher_and_quarter_illumination():
+    from train import iat_label
+
+    class Doubler(torch.nn.Module):  # a stand-in teacher: twice as bright
+        def forward(self, x):
+            return (x * 2).clamp(0, 1)
+
+    x = (torch.rand(3, 40, 48) * 100).to(torch.uint8)
+    s = iat_label(Doubler(), x).float()
+    assert s.shape == (12, 40, 48)
+    assert torch.allclose(s[3:6], s[9:12]), "without ground truth the teacher's picture is the target"
+    assert torch.allclose(s[6:9], torch.full_like(s[6:9], 0.5), atol=0.01), "L = x / y"
+    gt = torch.full((3, 40, 48), 200, dtype=torch.uint8)
+    assert torch.allclose(iat_label(Doubler(), x, gt).float()[3:6], gt.float() / 255, atol=1e-3)
