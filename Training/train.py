@@ -253,11 +253,14 @@ def iat_stacks(names, pairs, n_unlabelled, seed=UNLABELLED_SEED):
         except BlockingIOError:
             print(f"waiting for another run computing {cache.name}", file=sys.stderr)
             fcntl.flock(lock, fcntl.LOCK_EX)
-        if cache.exists():
-            saved = torch.load(cache, weights_only=True)
-            if saved["names"] == list(names):
-                print(f"IAT outputs from {cache}", file=sys.stderr)
-                return saved["labelled"], saved["unlabelled"]
+        # A cache of more new pictures holds these as its first ones (they are drawn in sequence).
+        larger = sorted(RUNS.glob(f"iat-outputs-{len(names)}-u*-s{seed}.pt"), key=lambda p: int(p.stem.split("-u")[1].split("-")[0]))
+        for path in [cache] + [p for p in larger if int(p.stem.split("-u")[1].split("-")[0]) > n_unlabelled]:
+            if path.exists():
+                saved = torch.load(path, weights_only=True, mmap=True)
+                if saved["names"] == list(names):
+                    print(f"IAT outputs from {path}", file=sys.stderr)
+                    return [t.clone() for t in saved["labelled"]], [t.clone() for t in saved["unlabelled"][:n_unlabelled]]
         teacher, t0 = iat.load_iat(), time.time()
         labelled = [iat_label(teacher, low, high) for low, high in pairs]
         unlabelled = []

@@ -27,13 +27,18 @@ static void tone_row(const float *restrict x, float *restrict y, const float *re
         xv = xv < 1.0f ? xv : 1.0f;
         float o = xv + weight[i] * (y[i] - xv);
         o = o < 0.0f ? 0.0f : o > 1.0f ? 1.0f : o;
-        if (o > knee) o = knee + span * (1.0f - expf(-(o - knee) / span));
+        /* Above the knee, a soft roll-off (slope 1 at the knee, t / (1 + t): no exp, so the loop
+         * vectorises) that takes 1 to `white`. */
+        float t = (o - knee) / span;
+        t = t > 0.0f ? t : 0.0f;
+        float rolled = knee + span * t / (1.0f + t);
+        o = o > knee ? rolled : o;
         y[i] = o > xv ? o : xv;
     }
 }
 
 int sckd_exposure_tone(const float *x, float x_scale, float *y, int width, int height, const float *grid, int grid_w,
-                       int grid_h, float exposure, float knee, float top) {
+                       int grid_h, float exposure, float knee, float white) {
     size_t plane = (size_t)width * (size_t)height;
     int *col = malloc(sizeof(int) * (size_t)(width + height));
     float *buf = malloc(sizeof(float) * (size_t)(2 * width + height + grid_w));
@@ -46,7 +51,8 @@ int sckd_exposure_tone(const float *x, float x_scale, float *y, int width, int h
     float *col_frac = buf, *weight = buf + width, *row_frac = weight + width, *row_grid = row_frac + height;
     grid_positions(width, grid_w, col, col_frac);
     grid_positions(height, grid_h, row_index, row_frac);
-    float span = top - knee;
+    /* span s with knee + s r / (s + r) = white for r = 1 - knee. */
+    float r = 1.0f - knee, span = r * (white - knee) / (r - (white - knee));
     for (int r = 0; r < height; r++) {
         const float *g0 = grid + (size_t)row_index[r] * grid_w;
         const float *g1 = grid_h > 1 ? g0 + grid_w : g0;

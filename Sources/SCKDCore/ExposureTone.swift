@@ -10,12 +10,13 @@ import Foundation
 ///   picture's, so that no edge gets a halo) whose input is darker than `darkBelow` take the
 ///   network's full lift; brighter ones less, down to none from `brightAbove` on.
 /// - `exposure` scales that lift: 0 keeps the input, 1 is the default, up to 2 lifts further.
-/// - Values above `knee` roll off softly toward `top`, and no value ends darker than its input: a
+/// - Values above `knee` roll off softly, full white becoming `white` (below what counts as
+///   clipped), and no value ends darker than its input: a
 ///   light source keeps the input's own highlight instead of being pushed into clipping.
 public struct ExposureTone: Sendable {
     public var exposure: Float
     public static let darkBelow: Float = 0.10, brightAbove: Float = 0.45
-    public static let knee: Float = 0.8, top: Float = 0.95
+    public static let knee: Float = 0.8, white: Float = 0.95
     static let cellsAcross = 8
 
     public init(exposure: Float = 1) {
@@ -60,7 +61,7 @@ public struct ExposureTone: Sendable {
         let (grid, columns, rows) = liftGrid(for: input, inputGain: inputGain)
         let status = grid.withUnsafeBufferPointer {
             sckd_exposure_tone(input.data, pow(inputGain, 1 / 2.2), enhanced.data, Int32(input.width), Int32(input.height), $0.baseAddress,
-                               Int32(columns), Int32(rows), exposure, Self.knee, Self.top)
+                               Int32(columns), Int32(rows), exposure, Self.knee, Self.white)
         }
         precondition(status == 0, "out of memory toning a \(input.width)x\(input.height) picture")
     }

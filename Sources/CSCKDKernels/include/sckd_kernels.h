@@ -147,11 +147,11 @@ double sckd_linear_light_mean(const float *x, size_t n, size_t step);
 /* How bright the result is, after a network's phase B (planar RGB, sRGB-coded, in place on y):
  * y = x' + w (y - x'), with x' = min(x_scale x, 1) the picture phase B saw (x_scale approximates its
  * exposure gain on coded values), w = exposure * the coarse `grid` (grid_w x grid_h, bilinear over the
- * picture) of how much lift each region may take; then values above `knee` compressed softly
- * toward `top`, and never below x', so highlights and light sources keep the input's
+ * picture) of how much lift each region may take; then values above `knee` rolled off softly so that 1
+ * becomes `white` (knee < white < 1), and never below x', so highlights and light sources keep the input's
  * look instead of clipping. Returns 0, or -1 when out of memory. */
 int sckd_exposure_tone(const float *x, float x_scale, float *y, int width, int height, const float *grid, int grid_w,
-                       int grid_h, float exposure, float knee, float top);
+                       int grid_h, float exposure, float knee, float white);
 
 #ifdef __cplusplus
 }
