@@ -17,6 +17,9 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
     case wrongShape(path: String, tensor: String, expected: [Int], found: [Int])
     case unknownArchitecture(path: String, found: String)
     case badConfiguration(path: String, reason: String)
+    case nonFinite(path: String, tensor: String)
+    case implausible(path: String, tensor: String, magnitude: Float)
+    case otherNetwork(path: String, holds: String, asked: String)
 
     public var description: String {
         switch self {
@@ -35,6 +38,9 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
         case let .wrongShape(p, t, e, f): return "'\(p)': tensor \(t) has shape \(f), expected \(e)"
         case let .unknownArchitecture(p, f): return "'\(p)' holds \(f), which this build of sckd does not know (it runs ldfc-net v\(LDFCNetConfig.architectureVersions.lowerBound)-\(LDFCNetConfig.architectureVersions.upperBound))"
         case let .badConfiguration(p, r): return "'\(p)' has a bad architecture configuration: \(r)"
+        case let .nonFinite(p, t): return "'\(p)' is corrupt: tensor \(t) holds NaN or infinite values"
+        case let .implausible(p, t, m): return "'\(p)' is corrupt: tensor \(t) holds a weight of magnitude \(m), far beyond any trained network's"
+        case let .otherNetwork(p, h, a): return "'\(p)' holds \(h), not \(a): pick --model to match the weights (or other weights)"
         }
     }
 }

@@ -21,10 +21,12 @@ enum ModelChoice: String, ExpressibleByArgument, CaseIterable {
 func weightsPath(for model: String, explicit: String?) -> String {
     var dirs: [String] = []
     if let e = explicit {
+        // Weights the user named load from there or the run fails: never the installed ones instead.
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: e, isDirectory: &isDir), !isDir.boolValue { return e }
-        if e.hasSuffix(".safetensors") { return e }
-        dirs.append(e)
+        if FileManager.default.fileExists(atPath: e, isDirectory: &isDir), isDir.boolValue {
+            return URL(fileURLWithPath: e).appendingPathComponent("\(model).safetensors").path
+        }
+        return e
     }
     if let env = ProcessInfo.processInfo.environment["SCKD_WEIGHTS"] { dirs.append(env) }
     if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
@@ -78,13 +80,17 @@ struct ModelOptions: ParsableArguments {
         case .ldfcNet, .ldfcNetRT, .auto:
             let name = model == .auto ? defaultNetwork : model.rawValue
             let path = weightsPath(for: name, explicit: weights)
-            if model == .auto {
+            if model == .auto && weights == nil {
                 guard let w = try? LDFCNetWeights(path: path), w.trainedSteps > 0 else {
                     return (ClassicRetinexEnhancer(strength: strength), "no trained \(name) weights installed: using the classic enhancer")
                 }
                 return (try network(w, tiled: tiled), nil)
             }
             let w = try LDFCNetWeights(path: path)
+            // The real-time family is the one whose body runs at a quarter of the resolution.
+            if model != .auto, w.config.bodyAtQuarter != (model == .ldfcNetRT) {
+                throw WeightsError.otherNetwork(path: path, holds: w.config.name, asked: model.rawValue)
+            }
             let note = w.trainedSteps == 0 ? "\(path) is an untrained export (engine testing only): expect noise" : nil
             return (try network(w, tiled: tiled), note)
         }

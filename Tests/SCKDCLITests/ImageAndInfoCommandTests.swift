@@ -107,4 +107,27 @@ final class ImageAndInfoCommandTests: XCTestCase {
         XCTAssertEqual(r2.status, 1)
         XCTAssertTrue(r2.stderr.contains("missing.safetensors") && r2.stderr.contains("does not exist"), r2.stderr)
     }
+
+    /// Weights the user names load from where they said, or the run fails in one line: never the
+    /// installed ones, never the classic enhancer instead, never the other network.
+    func testNamedWeightsLoadOrTheRunFails() throws {
+        let dark = "\(dir)/dark.png"
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48", "-vf", "eq=brightness=-0.35", "-frames:v", "1", dark])
+        try Data("not weights".utf8).write(to: URL(fileURLWithPath: "\(dir)/text.safetensors"))
+        try FileManager.default.createDirectory(atPath: "\(dir)/empty", withIntermediateDirectories: true)
+        let cases: [([String], String)] = [
+            (["--weights", "\(dir)/nosuch.safetensors"], "does not exist"),               // auto: no silent classic
+            (["--weights", "\(dir)/text.safetensors"], "truncated or corrupt"),
+            (["--model", "ldfc-net", "--weights", "\(dir)/empty"], "empty/ldfc-net.safetensors' does not exist"),
+            (["--model", "ldfc-net", "--weights", "\(weights)/ldfc-net-rt.safetensors"], "not ldfc-net"),
+            (["--model", "ldfc-net-rt", "--weights", "\(weights)/ldfc-net.safetensors"], "not ldfc-net-rt"),
+        ]
+        for (extra, message) in cases {
+            let r = try sckd(["image", dark, "-o", "\(dir)/o.png", "-y"] + extra)
+            XCTAssertEqual(r.status, 1, "\(extra): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/o.png"), "\(extra) wrote a picture")
+        }
+    }
 }

@@ -141,4 +141,31 @@ final class WeightsValidationTests: XCTestCase {
             XCTAssertEqual(w.config.parameterCount, w.config.tensorShapes.reduce(0) { $0 + $1.1.reduce(1, *) })
         }
     }
+
+    /// The fixture with one float of tensor `name` replaced by `value`.
+    func poisoned(_ name: String, with value: Float) throws -> Data {
+        var real = try Data(contentsOf: URL(fileURLWithPath: "\(fixturesDirectory)/ldfc-net-rt.safetensors"))
+        let n = Int(real.prefix(8).withUnsafeBytes { $0.load(as: UInt64.self) })
+        let header = try JSONSerialization.jsonObject(with: real.subdata(in: 8..<(8 + n))) as! [String: Any]
+        let start = ((header[name] as! [String: Any])["data_offsets"] as! [Int])[0] + 8 + n
+        var v = value
+        withUnsafeBytes(of: &v) { real.replaceSubrange(start..<(start + 4), with: $0) }
+        return real
+    }
+
+    func testNonFiniteWeightsAreRefusedByName() throws {
+        for value in [Float.nan, .infinity, -.infinity] {
+            expect(try poisoned("l_mod.bias", with: value)) { $0 == .nonFinite(path: "\(self.dir)/w.safetensors", tensor: "l_mod.bias") }
+        }
+    }
+
+    func testOverflowingWeightsAreRefused() throws {
+        expect(try poisoned("a_head.weight", with: 1e38)) {
+            if case let .implausible(_, t, m) = $0 { return t == "a_head.weight" && m == 1e38 }; return false
+        }
+        // A large but ordinary value is not.
+        let path = "\(dir)/ok.safetensors"
+        try poisoned("a_head.weight", with: 50).write(to: URL(fileURLWithPath: path))
+        XCTAssertNoThrow(try LDFCNetWeights(path: path))
+    }
 }
