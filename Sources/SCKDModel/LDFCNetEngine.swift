@@ -23,6 +23,7 @@ public enum Precision: String, Sendable, CaseIterable {
 /// A precision this CPU cannot run.
 public struct UnsupportedPrecision: Error, CustomStringConvertible {
     public let precision: Precision
+    public init(precision: Precision) { self.precision = precision }
     public var description: String {
         "\(precision.rawValue) needs a CPU with AVX-512, which this one lacks: use --precision fp32"
     }

@@ -59,6 +59,13 @@ struct BenchCommand: ParsableCommand {
 
     static let stages = ["source", "convert in", "phase A", "smoothing", "phase B", "convert out", "sink"]
 
+    func validate() throws {
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+        if frames < 1 { throw ValidationError("--frames must be at least 1") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        for p in precisions where !p.isSupported { throw ValidationError(UnsupportedPrecision(precision: p).description) }
+    }
+
     func run() throws {
         let tmp = NSTemporaryDirectory() + "sckd-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)

@@ -61,4 +61,12 @@ final class BenchCommandTests: XCTestCase {
             XCTAssertGreaterThan(row["convolution_ceiling_ratio"] as? Double ?? 0, 0.5, "\(extra)")
         }
     }
+
+    func testNonsenseCountsAreUsageErrorsNotCrashes() throws {
+        for extra in [["--runs", "0"], ["--frames", "0"], ["--threads", "0"]] {
+            let r = try sckd(["bench", "--network-only", "--size", "64x48"] + extra, timeout: 60)
+            XCTAssertEqual(r.status, 64, "\(extra): \(r.stderr)")  // a usage error, as every other option's
+            XCTAssertTrue(r.stderr.contains("must be at least 1"), r.stderr)
+        }
+    }
 }
