@@ -19,6 +19,9 @@ struct InfoCommand: ParsableCommand {
 
     func validate() throws {
         guard FrameSize(size) != nil else { throw ValidationError("--size must look like 1280x720") }
+        guard ["ldfc-net", "ldfc-net-rt"].contains(model) else {
+            throw ValidationError("--model must be ldfc-net or ldfc-net-rt (sckd info describes networks; '\(model)' is not one)")
+        }
     }
 
     func run() throws {

@@ -130,4 +130,10 @@ final class ImageAndInfoCommandTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/o.png"), "\(extra) wrote a picture")
         }
     }
+
+    func testInfoOfSomethingThatIsNoNetworkIsAUsageError() throws {
+        let r = try sckd(["info", "--model", "classic"])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("ldfc-net or ldfc-net-rt") && !r.stderr.contains("classic.safetensors"), r.stderr)
+    }
 }
