@@ -168,6 +168,21 @@ def teacher_stacks(teacher, pairs, device):
     return out
 
 
+@contextlib.contextmanager
+def cache_lock(cache):
+    """Held while a teacher-outputs cache is read or computed: two runs started together from one
+    teacher wait for the first's cache instead of computing the same outputs beside it (the lock
+    goes with its process)."""
+    RUNS.mkdir(exist_ok=True)
+    with open(str(cache) + ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another run computing {cache.name}", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def cached_teacher_stacks(teacher_name, names, pairs, device):
     """teacher_stacks, computed once per teacher checkpoint (step) and kept under runs/: two
     students distilled from one teacher share it, and the teacher pass over the training set costs
@@ -177,15 +192,7 @@ def cached_teacher_stacks(teacher_name, names, pairs, device):
     if not c:
         sys.exit(f"train.py: no teacher checkpoint checkpoints/{teacher_name}.pt: train the teacher first")
     cache = RUNS / f"{teacher_name}-outputs-step{c['step']}.pt"
-    RUNS.mkdir(exist_ok=True)
-    with open(str(cache) + ".lock", "w") as lock:
-        # Two runs started together from one teacher: the second waits for the first's cache
-        # instead of computing the same outputs beside it (the lock goes with its process).
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"waiting for another run computing {cache.name}", file=sys.stderr)
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    with cache_lock(cache):
         if cache.exists():
             saved = torch.load(cache, weights_only=True)
             if saved["names"] == list(names):
@@ -246,16 +253,11 @@ def iat_stacks(names, pairs, n_unlabelled, seed=UNLABELLED_SEED):
     second a picture here), with the same lock as cached_teacher_stacks."""
     import iat
     cache = RUNS / f"iat-outputs-{len(names)}-u{n_unlabelled}-s{seed}.pt"
-    RUNS.mkdir(exist_ok=True)
-    with open(str(cache) + ".lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"waiting for another run computing {cache.name}", file=sys.stderr)
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    with cache_lock(cache):
         # A cache of more new pictures holds these as its first ones (they are drawn in sequence).
-        larger = sorted(RUNS.glob(f"iat-outputs-{len(names)}-u*-s{seed}.pt"), key=lambda p: int(p.stem.split("-u")[1].split("-")[0]))
-        for path in [cache] + [p for p in larger if int(p.stem.split("-u")[1].split("-")[0]) > n_unlabelled]:
+        count = lambda p: int(p.stem.split("-u")[1].split("-")[0])
+        larger = sorted((p for p in RUNS.glob(f"iat-outputs-{len(names)}-u*-s{seed}.pt") if count(p) > n_unlabelled), key=count)
+        for path in [cache] + larger:
             if path.exists():
                 saved = torch.load(path, weights_only=True, mmap=True)
                 if saved["names"] == list(names):
