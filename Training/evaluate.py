@@ -1,7 +1,7 @@
 """PSNR / SSIM exactly as ../shared/tools/iqa.py, on a folder pair or on a model over the split.
 
     python evaluate.py --dirs OUT_DIR GT_DIR
-    python evaluate.py --model ldfc-net --checkpoint checkpoints/distill-ldfc-net-s.pt   [--split scenes]   (validation split)
+    python evaluate.py --model ldfc-net --checkpoint checkpoints/distill-ldfc-net-g-oof.pt   [--split scenes]   (validation split)
 """
 import argparse
 import os

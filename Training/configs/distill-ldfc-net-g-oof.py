@@ -1,9 +1,16 @@
-# configs/distill-ldfc-net-g-gs.py (ldfc-net-g, the quality student with the whole-frame phase A) with
-# out-of-fold teacher outputs: each training picture's from the fold teacher (teacher-g-s-f0,
-# teacher-g-s-f1) that never saw its scene (train.out_of_fold_stacks). Twin: student-ldfc-net-g-s.
-import runpy as _runpy
-from pathlib import Path as _Path
-
-globals().update({k: v for k, v in _runpy.run_path(str(_Path(__file__).with_name("distill-ldfc-net-g-gs.py"))).items()
-                  if not k.startswith("_")})
-teacher = ["teacher-g-s-f0", "teacher-g-s-f1"]
+# The shipped quality student (Weights/ldfc-net.safetensors): ldfc-net-g distilled from the fold
+# teachers' out-of-fold outputs (needs checkpoints teacher-g-s-f0 and -f1). Twin: student-ldfc-net-g-s.
+mode = 'distill'
+model = 'ldfc-net-g'
+split = 'scenes'
+teacher = ['teacher-g-s-f0', 'teacher-g-s-f1']
+teacher_calibration = True
+teacher_calibration_sigma = 16
+exposure_from_teacher = True
+steps = 7000
+batch = 2
+patch = 256
+w_bright = 0.5
+w_colour = 0.5
+w_output = 0.5
+w_texture = 0.5

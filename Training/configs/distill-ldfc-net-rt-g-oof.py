@@ -1,9 +1,15 @@
-# configs/distill-ldfc-net-rt-g-s.py (the shipped real-time recipe: ldfc-net-rt-g, teacher's exposure, no
-# brightness term) with out-of-fold teacher outputs: each training picture's from the fold teacher
-# (teacher-g-s-f0, teacher-g-s-f1) that never saw its scene (train.out_of_fold_stacks).
-import runpy as _runpy
-from pathlib import Path as _Path
-
-globals().update({k: v for k, v in _runpy.run_path(str(_Path(__file__).with_name("distill-ldfc-net-rt-g-s.py"))).items()
-                  if not k.startswith("_")})
-teacher = ["teacher-g-s-f0", "teacher-g-s-f1"]
+# The shipped real-time student (Weights/ldfc-net-rt.safetensors): ldfc-net-rt-g distilled from the fold
+# teachers' out-of-fold outputs, exposure from the teacher, no brightness term. Twin: student-ldfc-net-rt-g-s.
+mode = 'distill'
+model = 'ldfc-net-rt-g'
+split = 'scenes'
+teacher = ['teacher-g-s-f0', 'teacher-g-s-f1']
+teacher_calibration = True
+teacher_calibration_sigma = 16
+exposure_from_teacher = True
+steps = 10000
+batch = 2
+patch = 256
+w_colour = 0.5
+w_output = 0.5
+w_texture = 0.5

@@ -1,8 +1,8 @@
-# configs/student-ldfc-net-rt-g-s.py with seed 2 (other crops, other initial weights): the no-teacher twin's second seed, so
-# that the shipped pair's distillation gain is measured twice (kd_gain.py on each seed's pair).
-import runpy as _runpy
-from pathlib import Path as _Path
-
-globals().update({k: v for k, v in _runpy.run_path(str(_Path(__file__).with_name("student-ldfc-net-rt-g-s.py"))).items()
-                  if not k.startswith("_")})
+# student-ldfc-net-rt-g-s with seed 2 (other crops, flips and initial weights): its seed spread.
+mode = 'student'
+model = 'ldfc-net-rt-g'
+split = 'scenes'
+steps = 10000
+batch = 2
+patch = 256
 seed = 2

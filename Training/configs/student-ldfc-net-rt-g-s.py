@@ -1,8 +1,8 @@
-# configs/student-ldfc-net-rt-g.py (whole-frame phase A, no teacher) on the scene split (val_scenes.txt), the twin of distill-ldfc-net-rt-g-s.
-import runpy as _runpy
-from pathlib import Path as _Path
-
-globals().update({k: v for k, v in _runpy.run_path(str(_Path(__file__).with_name("student-ldfc-net-rt-g.py"))).items()
-                  if not k.startswith("_")})
-split = "scenes"
-
+# The real-time student ldfc-net-rt-g trained without a teacher: the twin that distill-ldfc-net-rt-g-oof
+# and the iat-*-ldfc-net-rt-g runs are measured against (kd_gain.py).
+mode = 'student'
+model = 'ldfc-net-rt-g'
+split = 'scenes'
+steps = 10000
+batch = 2
+patch = 256

@@ -300,8 +300,8 @@ def test_committed_splits_are_disjoint_from_what_they_train_on():
 def test_a_run_refuses_a_teacher_that_trained_on_its_validation_pictures():
     import pytest
     import train
-    cfg = train.load_config(train.HERE / "configs" / "distill-ldfc-net-rt-s.py")
-    train.check_same_split(cfg)  # teacher-s holds out the same scenes
+    cfg = train.load_config(train.HERE / "configs" / "distill-ldfc-net-rt-g-oof.py")
+    train.check_same_split(cfg)  # the fold teachers hold out the same scenes
     with pytest.raises(SystemExit, match="trained with split 'names'"):
         train.check_same_split(dict(cfg, teacher="teacher-v3"))
     with pytest.raises(SystemExit, match="init_from"):

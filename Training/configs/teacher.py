@@ -1,9 +1,0 @@
-mode = "teacher"
-model = "teacher"
-steps = 6000
-batch = 8
-patch = 128
-lr = 2e-4
-w_ssim = 0.5
-w_prior = 0.1
-w_selfcal = 0.05
