@@ -6,7 +6,7 @@ BIN := .build/release/sckd
 APT_PACKAGES := pkg-config time ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libdnnl-dev libv4l-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup deps apt-deps python-deps build release test test-swift test-python test-camera demo samples train-teacher clean
+.PHONY: setup deps apt-deps python-deps build release test test-swift test-python test-camera test-tsan fuzz demo samples train-teacher clean
 
 setup: deps release
 
@@ -22,10 +22,10 @@ apt-deps:
 
 # The CPU build of PyTorch (never the default wheel: it drags in gigabytes of CUDA).
 python-deps:
-	@$(PYTHON) -c "import torch, numpy, scipy, PIL, safetensors, pytest" 2>/dev/null || { \
+	@$(PYTHON) -c "import torch, numpy, scipy, PIL, safetensors, pytest, onnx, onnxruntime" 2>/dev/null || { \
 	  $(PYTHON) -m pip install -q torch==2.13.0+cpu 2>/dev/null || \
 	  $(PYTHON) -m pip install -q torch==2.13.0+cpu --index-url https://download.pytorch.org/whl/cpu; \
-	  $(PYTHON) -m pip install -q -r Training/requirements.txt; }
+	  $(PYTHON) -m pip install -q -r Training/requirements.txt -r Benchmarks/requirements.txt; }
 
 build:
 	$(SWIFT) build
@@ -42,6 +42,18 @@ test-swift:
 test-python:
 	cd Training && $(PYTHON) -m pytest -q tests
 	$(PYTHON) -m pytest -q Benchmarks/tests
+
+# The pipeline's threads under ThreadSanitizer (a build of its own in .build-tsan).
+test-tsan:
+	$(SWIFT) build --build-tests --sanitize=thread --build-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --build-path .build-tsan --disable-swift-testing --filter SCKDPipelineTests
+
+# libFuzzer on the safetensors reader, the picture readers and demux+decode, FUZZ_SECONDS each;
+# corpora and any crashing input under .cache/fuzz.
+FUZZ_SECONDS ?= 60
+fuzz:
+	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld
+	bash Fuzz/run.sh $(FUZZ_SECONDS)
 
 # sckd camera against a real kernel's virtual camera (vivid) under qemu; downloads Debian's
 # kernel package once into .cache/vivid.
@@ -62,7 +74,7 @@ samples:
 	$(PYTHON) Samples/make_samples.py
 
 train-teacher:
-	cd Training && $(PYTHON) train.py configs/teacher.py
+	cd Training && $(PYTHON) train.py configs/teacher-g-s.py
 
 clean:
-	rm -rf .build out
+	rm -rf .build .build-tsan Fuzz/.build out

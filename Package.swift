@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sckd", targets: ["sckd"]),
+        // For the fuzzers in Fuzz/ (a package of their own), not a supported API.
+        .library(name: "SCKDModel", targets: ["SCKDModel"]),
+        .library(name: "SCKDMedia", targets: ["SCKDMedia"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
         .target(name: "CSCKDSystem"),
+        // Process plumbing in Swift: stop signals, re-execution with a runtime setting.
+        .target(name: "SCKDSystem", dependencies: ["CSCKDSystem"]),
         // Hot loops in C: fused full-resolution passes, YUV <-> float, and convolutions fused with what
         // surrounds them where oneDNN's primitives are bound by memory traffic (AVX-512).
         .target(name: "CSCKDKernels", cSettings: [.unsafeFlags(["-O3"])]),
@@ -27,7 +32,7 @@ let package = Package(
         // Frames and the enhancer interface: shared by media, models and the pipeline.
         .target(name: "SCKDCore", dependencies: ["CSCKDKernels"]),
         // FFmpeg demux/decode/convert/encode/mux. Knows nothing of networks.
-        .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDKernels", "CSCKDSystem", "SCKDCore"]),
+        .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDKernels", "SCKDSystem", "SCKDCore"]),
         // LDFC-Net on oneDNN: safetensors weights, the graph, phases A and B. Knows nothing of video.
         .target(name: "SCKDModel", dependencies: ["CDNNL", "CSCKDKernels", "SCKDCore"]),
         // PSNR / SSIM as the reference tool computes them.
@@ -37,11 +42,11 @@ let package = Package(
         // The classical Retinex baseline enhancer.
         .target(name: "SCKDClassic", dependencies: ["SCKDCore"]),
         // Source -> enhance -> sink.
-        .target(name: "SCKDPipeline", dependencies: ["SCKDCore", "SCKDMedia"]),
+        .target(name: "SCKDPipeline", dependencies: ["SCKDCore", "SCKDMedia", "SCKDSystem"]),
         .executableTarget(
             name: "sckd",
             dependencies: [
-                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDModel", "SCKDMetrics", "SCKDPipeline", "SCKDCapture", "CSCKDSystem",
+                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDModel", "SCKDMetrics", "SCKDPipeline", "SCKDCapture", "SCKDSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

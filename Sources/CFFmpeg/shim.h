@@ -36,6 +36,7 @@ static inline int sckd_av_codec_is_frame_threaded(const AVCodec *c) {
     return (c->capabilities & (AV_CODEC_CAP_FRAME_THREADS | AV_CODEC_CAP_SLICE_THREADS)) != 0;
 }
 static inline int sckd_av_thread_frame_and_slice(void) { return FF_THREAD_FRAME | FF_THREAD_SLICE; }
+static inline int sckd_av_thread_slice(void) { return FF_THREAD_SLICE; }
 static inline int sckd_av_codec_flag_global_header(void) { return AV_CODEC_FLAG_GLOBAL_HEADER; }
 static inline int sckd_av_fmt_globalheader(void) { return AVFMT_GLOBALHEADER; }
 static inline int sckd_av_fmt_nofile(void) { return AVFMT_NOFILE; }

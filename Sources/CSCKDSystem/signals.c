@@ -24,6 +24,7 @@ void sckd_install_stop_handlers(void) {
     sa.sa_flags = 0;  // no SA_RESTART: blocking reads return EINTR and see the flag
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);  // a closed terminal or ssh session: finish cleanly, like SIGTERM
     signal(SIGPIPE, SIG_IGN);
 }
 

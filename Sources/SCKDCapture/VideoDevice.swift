@@ -1,7 +1,7 @@
 import CV4L2
 import Foundation
 
-/// Why a camera could not be used, each case one line naming the device (DESIGN §6).
+/// Why a camera could not be used, each case one line naming the device.
 public enum CaptureError: Error, CustomStringConvertible, Equatable {
     case noSuchDevice(path: String)
     case permissionDenied(path: String)

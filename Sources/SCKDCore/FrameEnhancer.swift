@@ -1,4 +1,4 @@
-/// The interface every enhancer implements (the classical Retinex baseline now, LDFC-Net later).
+/// The interface every enhancer implements (LDFC-Net, the classical Retinex baseline, identity).
 ///
 /// Enhancement is split in two phases because the video pipeline smooths the illumination over
 /// time between them: phase A estimates a reduced-resolution illumination map from the frame,

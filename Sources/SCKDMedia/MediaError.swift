@@ -1,7 +1,7 @@
 import CFFmpeg
 
 /// Everything the media layer can report, each case rendering as one line that names the file and
-/// the cause (DESIGN §6). The CLI prints `description` and exits non-zero.
+/// the cause. The CLI prints `description` and exits non-zero.
 public enum MediaError: Error, CustomStringConvertible, Equatable {
     case cannotOpenInput(path: String, reason: String)
     case isDirectory(path: String)

@@ -6,8 +6,8 @@ import SCKDCore
 /// float RGB, written as 8-bit PNG.
 public enum StillImage {
     /// The first picture of an image file, as planar float RGB in [0, 1].
-    public static func read(_ path: String) throws -> PlanarImage {
-        let reader = try VideoReader(path: path, copyAudio: false, copySubtitles: false)
+    public static func read(_ path: String, maxPixels: Int = VideoReader.maxPixels) throws -> PlanarImage {
+        let reader = try VideoReader(path: path, copyAudio: false, copySubtitles: false, singlePicture: true, maxPixels: maxPixels)
         while let event = try reader.next() {
             if case let .picture(p) = event {
                 return PictureToRGB(width: reader.video.width, height: reader.video.height).convert(p)
@@ -16,9 +16,13 @@ public enum StillImage {
         throw MediaError.unsupportedVideo(path: path, reason: "no picture could be decoded")
     }
 
-    /// Writes `image` as an 8-bit RGB PNG, under a temporary name renamed into place.
-    public static func writePNG(_ image: PlanarImage, to path: String, overwrite: Bool) throws {
-        let output = try OutputFile(path: path, overwrite: overwrite, inputPath: nil)
+    /// Writes `image` as an 8-bit RGB PNG to a destination checked beforehand.
+    public static func writePNG(_ image: PlanarImage, to output: OutputFile) throws {
+        try output.write(try png(image))
+    }
+
+    /// `image` as 8-bit RGB PNG bytes.
+    public static func png(_ image: PlanarImage) throws -> Data {
         guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else { throw MediaError.unknownCodec(name: "png") }
         var ctx = avcodec_alloc_context3(codec)
         defer { avcodec_free_context(&ctx) }
@@ -55,14 +59,7 @@ public enum StillImage {
         defer { av_packet_free(&packet) }
         rc = avcodec_receive_packet(enc, packet)
         if rc < 0 { throw MediaError.encoderFailed(codec: "png", reason: avErrorString(rc)) }
-        let bytes = Data(bytes: packet!.pointee.data, count: Int(packet!.pointee.size))
-        do {
-            try bytes.write(to: URL(fileURLWithPath: output.writePath))
-        } catch {
-            output.discard()
-            throw MediaError.writeFailed(path: path, reason: (error as NSError).localizedDescription)
-        }
-        try output.commit()
+        return Data(bytes: packet!.pointee.data, count: Int(packet!.pointee.size))
     }
 }
 

@@ -1,5 +1,5 @@
 import CFFmpeg
-import CSCKDSystem
+import SCKDSystem
 import Foundation
 import SCKDCore
 
@@ -109,10 +109,16 @@ public final class VideoReader {
     public private(set) var corruptFrames = 0
     /// Whether reading stopped early because of a stop request (Ctrl-C / SIGTERM).
     public private(set) var interrupted = false
+    /// Why the input ended before its end (a truncated file, a read error), for a warning: what
+    /// could be read is still enhanced.
+    public private(set) var endedEarly: String?
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var decoder: UnsafeMutablePointer<AVCodecContext>?
     private let videoIndex: Int32
+    /// Video packets the container's index lists (mp4, mov), 0 when it has none.
+    private var listedPackets: Int64 = 0
+    private var videoPackets: Int64 = 0
     private var copiedIndexOf: [Int32: Int] = [:]
     private let packet = av_packet_alloc()!
     private let frame = av_frame_alloc()!
@@ -125,7 +131,12 @@ public final class VideoReader {
     /// - Parameters:
     ///   - copyAudio: pass audio streams through (false for `--no-audio`).
     ///   - copySubtitles: pass subtitle streams through.
-    public init(path: String, copyAudio: Bool = true, copySubtitles: Bool = true) throws {
+    ///   - singlePicture: a still picture is read: no frame threading, which has nothing to overlap
+    ///     for one picture (and FFmpeg 5.1's WebP decoder aborts the process under it on some
+    ///     damaged files, so WebP never gets it).
+    ///   - maxPixels: pictures larger than this are refused before anything is decoded.
+    public init(path: String, copyAudio: Bool = true, copySubtitles: Bool = true, singlePicture: Bool = false,
+                maxPixels: Int = VideoReader.maxPixels) throws {
         self.path = path
         let url = path == "-" ? "pipe:0" : path
         var isDir: ObjCBool = false
@@ -136,10 +147,13 @@ public final class VideoReader {
 
         var ctx = avformat_alloc_context()!
         // Ctrl-C interrupts blocking reads (stdin, network) so the run can finalise its output.
-        ctx.pointee.interrupt_callback.callback = { _ in sckd_stop_signal() != 0 ? 1 : 0 }
+        ctx.pointee.interrupt_callback.callback = { _ in StopSignal.isRequested ? 1 : 0 }
         var ctxOpt: UnsafeMutablePointer<AVFormatContext>? = ctx
         var rc = avformat_open_input(&ctxOpt, url, nil, nil)
         guard rc >= 0, let opened = ctxOpt else {
+            if let (w, h) = Self.y4mSize(path), max(w, h) > Self.maxSide {
+                throw MediaError.unsupportedVideo(path: path, reason: "its header says \(w)x\(h), beyond the \(Self.maxSide) pixels a side sckd handles")
+            }
             throw MediaError.cannotOpenInput(path: path, reason: Self.explain(rc))
         }
         ctx = opened
@@ -165,10 +179,16 @@ public final class VideoReader {
             avformat_close_input(&format)
             throw MediaError.unsupportedVideo(path: path, reason: "no decoder or no picture size")
         }
+        let (w, h) = (par.pointee.width, par.pointee.height)
+        if max(w, h) > Self.maxSide || Int(w) * Int(h) > maxPixels {
+            avformat_close_input(&format)
+            throw MediaError.unsupportedVideo(path: path, reason: "\(w)x\(h) is beyond what sckd handles (\(Self.maxSide) pixels a side, \(maxPixels / 1_000_000) megapixels)")
+        }
         let dec = avcodec_alloc_context3(codec)!
         avcodec_parameters_to_context(dec, par)
         dec.pointee.thread_count = 0
-        dec.pointee.thread_type = sckd_av_thread_frame_and_slice()
+        let stills = singlePicture || codec.pointee.id == AV_CODEC_ID_WEBP
+        dec.pointee.thread_type = stills ? sckd_av_thread_slice() : sckd_av_thread_frame_and_slice()
         dec.pointee.pkt_timebase = stream.pointee.time_base
         rc = avcodec_open2(dec, codec, nil)
         if rc < 0 {
@@ -188,6 +208,7 @@ public final class VideoReader {
         } else if ctx.pointee.duration > 0 && ctx.pointee.duration != sckd_av_nopts_value() {
             duration = Double(ctx.pointee.duration) / Double(sckd_av_time_base())
         }
+        listedPackets = max(0, stream.pointee.nb_frames)
         var frames: Int? = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
         if frames == nil, let d = duration { frames = Int((d * av_q2d(rate)).rounded()) }
         var side: [(AVPacketSideDataType, [UInt8])] = []
@@ -235,10 +256,16 @@ public final class VideoReader {
             if finished { return nil }
             if let picture = try receivePicture() { return .picture(picture) }
             if draining { finished = true; continue }
-            if sckd_stop_signal() != 0 { interrupted = true; startDraining(); continue }
+            if StopSignal.isRequested { interrupted = true; startDraining(); continue }
             let rc = av_read_frame(format, packet)
             if rc < 0 {
-                if sckd_stop_signal() != 0 { interrupted = true }
+                if StopSignal.isRequested {
+                    interrupted = true
+                } else if rc != sckd_av_error_eof() {
+                    endedEarly = "reading stopped at an error after \(videoPackets) frames: \(avErrorString(rc))"
+                } else if videoPackets < listedPackets {
+                    endedEarly = "only \(videoPackets) of the \(listedPackets) frames its index lists are in the file (is it truncated?)"
+                }
                 // End of file, or a read error after some good data (a truncated file): either
                 // way decode what we have.
                 startDraining()
@@ -246,6 +273,7 @@ public final class VideoReader {
             }
             defer { av_packet_unref(packet) }
             if packet.pointee.stream_index == videoIndex {
+                videoPackets += 1
                 let s = avcodec_send_packet(decoder, packet)
                 if s < 0 && s != sckd_av_error_eagain() {
                     if s == sckd_av_error_invaliddata() || (packet.pointee.flags & sckd_av_pkt_flag_corrupt()) != 0 {
@@ -285,6 +313,24 @@ public final class VideoReader {
             lastPts = pts
             return DecodedPicture(moving: frame, pts: pts, streamTags: video.colorTags)
         }
+    }
+
+    /// Larger pictures than 16K a side, or than 16K x 8K, are not what people enhance, and their
+    /// float buffers would not fit in memory (a 200-byte file can claim them).
+    static let maxSide: Int32 = 16384
+    public static let maxPixels = 16384 * 8192
+
+    /// The size a YUV4MPEG2 header claims, read by hand: FFmpeg refuses absurd ones with an
+    /// unrelated errno.
+    static func y4mSize(_ path: String) -> (Int32, Int32)? {
+        guard path != "-", let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 256), let text = String(data: head, encoding: .ascii),
+              text.hasPrefix("YUV4MPEG2 ") else { return nil }
+        let fields = text.prefix { $0 != "\n" }.split(separator: " ")
+        func value(_ tag: Character) -> Int32? { fields.first { $0.first == tag }.flatMap { Int32($0.dropFirst()) } }
+        guard let w = value("W"), let h = value("H") else { return nil }
+        return (w, h)
     }
 
     static func explain(_ rc: Int32) -> String {

@@ -78,7 +78,10 @@ public final class VideoWriter {
         let codec = try Self.chooseEncoder(settings.codec, for: ofmt)
         self.codec = codec
         codecName = String(cString: codec.pointee.name)
-        if avformat_query_codec(ofmt, codec.pointee.id, FF_COMPLIANCE_NORMAL) == 0 {
+        // y4m does not say what it holds (the query is "unknown"); it holds raw pictures only.
+        let holds = avformat_query_codec(ofmt, codec.pointee.id, FF_COMPLIANCE_NORMAL)
+        let rawOnly = formatName == "yuv4mpegpipe" && ![AV_CODEC_ID_RAWVIDEO, AV_CODEC_ID_WRAPPED_AVFRAME].contains(codec.pointee.id)
+        if holds == 0 || (holds < 0 && rawOnly) {
             throw MediaError.cannotOpenOutput(path: output.path, reason: "the \(formatName) container cannot hold \(codecName) video")
         }
 

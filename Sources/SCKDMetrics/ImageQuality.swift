@@ -22,8 +22,9 @@ public struct RGB8Picture {
     }
 }
 
-/// PSNR, SSIM and GT-mean PSNR exactly as `../shared/tools/iqa.py` defines them (DESIGN §4), so
-/// that `sckd eval` and the reference agree to 0.01 dB.
+/// PSNR, SSIM and GT-mean PSNR exactly as the reference LOL-v1 evaluation computes them (8-bit
+/// RGB; SSIM with a Gaussian window per channel), so that `sckd eval` and published figures agree
+/// to 0.01 dB.
 public enum ImageQuality {
     /// RGB, uint8 range, whole picture; +infinity for identical pictures.
     public static func psnr(_ a: RGB8Picture, _ b: RGB8Picture) -> Double {

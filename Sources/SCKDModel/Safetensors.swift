@@ -1,6 +1,6 @@
 import Foundation
 
-/// Everything that can be wrong with a weights file, each naming the file (DESIGN §6).
+/// Everything that can be wrong with a weights file, each naming the file.
 public enum WeightsError: Error, CustomStringConvertible, Equatable {
     case missing(path: String)
     case unreadable(path: String, reason: String)
@@ -177,7 +177,7 @@ public struct SafetensorsFile {
         guard t.shape == expected else { throw WeightsError.wrongShape(path: path, tensor: name, expected: expected, found: t.shape) }
         let start = bytes.startIndex + dataStart + t.range.lowerBound
         var out = [Float](repeating: 0, count: t.range.count / 4)
-        out.withUnsafeMutableBytes { dst in
+        _ = out.withUnsafeMutableBytes { dst in
             bytes.copyBytes(to: dst, from: start..<(start + t.range.count))
         }
         // safetensors is little-endian, as is every machine we run on.

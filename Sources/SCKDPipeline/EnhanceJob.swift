@@ -1,4 +1,4 @@
-import CSCKDSystem
+import SCKDSystem
 import Foundation
 import SCKDCore
 import SCKDMedia
@@ -61,6 +61,8 @@ public struct EnhanceReport: Sendable {
     public let frames: Int
     public let corruptFrames: Int
     public let interrupted: Bool
+    /// Why the input ended early (truncated, read error), when it did.
+    public let endedEarly: String?
     public let elapsed: Double
     public let bytesWritten: Int64
     public let stats: PipelineStats
@@ -138,7 +140,7 @@ public final class EnhanceJob {
             throw error
         }
         return EnhanceReport(frames: stats.frames, corruptFrames: reader.corruptFrames,
-                             interrupted: reader.interrupted || sckd_stop_signal() != 0,
+                             interrupted: reader.interrupted || StopSignal.isRequested, endedEarly: reader.endedEarly,
                              elapsed: elapsed(), bytesWritten: writer.bytesWritten, stats: stats)
     }
 }

@@ -33,13 +33,13 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("size"), help: "Synthetic frame sizes, WxH (repeatable).")
     var sizes: [String] = ["640x480", "1280x720", "1920x1080"]
 
-    @Option(help: "OpenMP threads for network-only timing (the pipeline plans its own).")
+    @Option(parsing: .unconditional, help: "OpenMP threads for network-only timing (the pipeline plans its own).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Timed network runs per size.")
+    @Option(parsing: .unconditional, help: "Timed network runs per size.")
     var runs: Int = 10
 
-    @Option(help: "Frames through the pipeline per configuration.")
+    @Option(parsing: .unconditional, help: "Frames through the pipeline per configuration.")
     var frames: Int = 90
 
     @Flag(help: "Network rows with every convolution a oneDNN primitive (no fused C kernels), to compare.")
@@ -57,16 +57,29 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Write an SVG chart (fps per configuration, stacked stage times) to this file.")
     var plot: String?
 
+    @Flag(name: [.customShort("y"), .customLong("overwrite")], help: "Replace existing --json and --plot files.")
+    var overwrite = false
+
     static let stages = ["source", "convert in", "phase A", "smoothing", "phase B", "convert out", "sink"]
 
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if frames < 1 { throw ValidationError("--frames must be at least 1") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if !threadRange.contains(threads) { throw ValidationError("--threads must be between 1 and \(threadRange.upperBound)") }
+        if frames > 100_000 { throw ValidationError("--frames must be at most 100000") }
         for p in precisions where !p.isSupported { throw ValidationError(UnsupportedPrecision(precision: p).description) }
     }
 
     func run() throws {
+        // Checked before minutes of benchmarking, written after.
+        let jsonFile: OutputFile?, plotFile: OutputFile?
+        do {
+            jsonFile = try json.map { try OutputFile(path: $0, overwrite: overwrite, inputs: input.map { [$0] } ?? []) }
+            plotFile = try plot.map { try OutputFile(path: $0, overwrite: overwrite, inputs: input.map { [$0] } ?? []) }
+        } catch {
+            Console(quiet: false, forceProgress: false).error("\(error)")
+            throw ExitCode.failure
+        }
         let tmp = NSTemporaryDirectory() + "sckd-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: tmp) }
@@ -140,14 +153,12 @@ struct BenchCommand: ParsableCommand {
         if !networkOnly { print("(cpu ms: process CPU time per frame, all threads; no-enc: the same run into FFmpeg's null muxer, without x264; stage columns: median/p95 ms of the stage thread's CPU time per frame)") }
         let doc: [String: Any] = ["threads": threads, "cores": ProcessInfo.processInfo.activeProcessorCount,
                                   "ceiling_gflops": ceilings, "runs": runs, "frames": frames, "results": results]
-        if let json {
-            try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
-        }
-        if let plot { try BenchChart(results: results, stages: Self.stages).svg().write(toFile: plot, atomically: true, encoding: .utf8) }
+        try jsonFile?.write(try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]))
+        try plotFile?.write(Data(BenchChart(results: results, stages: Self.stages).svg().utf8))
     }
 
     /// Per step: median ms, the multiply-accumulates of the layers it computes and its time at the
-    /// measured ceiling; then the roofline of DESIGN §5, all convolution steps' time against their
+    /// measured ceiling; then the roofline: all convolution steps' time against their
     /// MACs at the ceiling. Returns that ratio.
     func printProfile(_ engine: LDFCNetEngine, width w: Int, height h: Int, ceiling: Double) throws -> Double {
         let table = engine.config.layers(width: w, height: h)

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CSCKDSystem
+import SCKDSystem
 import Foundation
 import SCKDCapture
 import SCKDCore
@@ -34,16 +34,16 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Capture size, WxH (the nearest the camera offers is used).")
     var size: String = "640x480"
 
-    @Option(help: "Capture frame rate (the nearest offered is used).")
+    @Option(parsing: .unconditional, help: "Capture frame rate (the nearest offered is used).")
     var fps: Double = 30
 
-    @Option(help: "Set the camera's brightness control (its own range; e.g. 0-255).")
+    @Option(parsing: .unconditional, help: "Set the camera's brightness control (its own range; e.g. 0-255).")
     var brightness: Int32?
 
-    @Option(help: "Stop after this many frames.")
+    @Option(parsing: .unconditional, help: "Stop after this many frames.")
     var frames: Int?
 
-    @Option(help: "Stop after this many seconds.")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds.")
     var duration: Double?
 
     @OptionGroup var modelOptions: ModelOptions
@@ -54,7 +54,7 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Encoder preset.")
     var preset: String = "ultrafast"
 
-    @Option(name: .customLong("temporal-smoothing"), help: "Smooth the illumination over time: 0 (per-frame) to 1.")
+    @Option(name: .customLong("temporal-smoothing"), parsing: .unconditional, help: "Smooth the illumination over time: 0 (per-frame) to 1.")
     var temporalSmoothing: Float = 0.8
 
     @Flag(name: [.customShort("y"), .customLong("overwrite")], help: "Overwrite an existing output file.")
@@ -69,7 +69,10 @@ struct CameraCommand: ParsableCommand {
         guard let output else { throw ValidationError("give an output with -o (a file, or - for stdout)") }
         if output == "-" && format == nil { throw ValidationError("writing to stdout needs a container: add -f nut (or mkv, …)") }
         guard FrameSize(size) != nil else { throw ValidationError("--size must look like 640x480") }
-        guard fps > 0 else { throw ValidationError("--fps must be positive") }
+        guard fps > 0, fps <= 1000 else { throw ValidationError("--fps must be above 0 and at most 1000") }
+        guard (0...1).contains(temporalSmoothing) else { throw ValidationError("--temporal-smoothing must be between 0 and 1") }
+        if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
     }
 
     func run() throws {
@@ -94,7 +97,7 @@ struct CameraCommand: ParsableCommand {
             }
             return
         }
-        sckd_install_stop_handlers()
+        StopSignal.install()
         let frameSize = FrameSize(size)!
         let (w, h) = (frameSize.width, frameSize.height)
         do {
@@ -122,7 +125,7 @@ struct CameraCommand: ParsableCommand {
             let pipeline = EnhancePipeline<PlanarImage, EncoderFrame, Never>(
                 configuration: configuration,
                 source: {
-                    if sckd_stop_signal() != 0 || capture.framesCaptured >= limitFrames { return nil }
+                    if StopSignal.isRequested || capture.framesCaptured >= limitFrames { return nil }
                     if let s = stopAt, DispatchTime.now().uptimeNanoseconds >= s { return nil }
                     guard let frame = try capture.next() else { return nil }
                     let t0 = firstTimestamp ?? frame.timestampMicroseconds
@@ -156,14 +159,14 @@ struct CameraCommand: ParsableCommand {
             let median = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
             let p95 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.95))]
             console.info("captured \(capture.framesCaptured), enhanced \(stats.frames), dropped \(stats.dropped); latency median \(String(format: "%.0f", median)) ms, p95 \(String(format: "%.0f", p95)) ms -> \(output!)")
-            if sckd_stop_signal() != 0 { throw ExitCode(130) }
+            if StopSignal.isRequested { throw ExitCode(130) }
         } catch MediaError.outputPipeClosed {
             throw ExitCode(141)
         } catch let error as ExitCode {
             throw error
         } catch {
             console.error("\(error)")
-            throw ExitCode(sckd_stop_signal() != 0 ? 130 : 1)
+            throw ExitCode(StopSignal.isRequested ? 130 : 1)
         }
     }
 }

@@ -17,6 +17,7 @@ final class Console {
     }
 
     func error(_ message: String) { write("sckd: error: \(message)\n") }
+    func warning(_ message: String) { if !quiet { write("sckd: warning: \(message)\n") } }
     func info(_ message: String) { if !quiet { write("sckd: \(message)\n") } }
 
     func progress(_ p: JobProgress) {
@@ -44,4 +45,10 @@ final class Console {
     }
 
     private func write(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
+}
+
+/// A failure the CLI explains in its own words (one line), where no lower layer's error applies.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CSCKDSystem
+import SCKDSystem
 import Foundation
 import SCKDClassic
 import SCKDCore
@@ -30,7 +30,7 @@ struct Enhance: ParsableCommand {
     @Option(help: "Video encoder (libx264, libx265, ffv1, rawvideo, …); default libx264, or the container's own.")
     var codec: String?
 
-    @Option(help: "Constant rate factor for encoders that have one (default 18).")
+    @Option(parsing: .unconditional, help: "Constant rate factor for encoders that have one (default 18).")
     var crf: Int?
 
     @Option(help: "Encoder preset for encoders that have one.")
@@ -49,10 +49,10 @@ struct Enhance: ParsableCommand {
     @Flag(help: "Print progress even when stderr is not a terminal.")
     var progress = false
 
-    @Option(name: .customLong("temporal-smoothing"), help: "Smooth the illumination over time: 0 (per-frame) to 1.")
+    @Option(name: .customLong("temporal-smoothing"), parsing: .unconditional, help: "Smooth the illumination over time: 0 (per-frame) to 1.")
     var temporalSmoothing: Float = 0.8
 
-    @Option(help: "Worker threads per network stage (default: from the core count).")
+    @Option(parsing: .unconditional, help: "Worker threads per network stage (default: from the core count).")
     var workers: Int?
 
     @Flag(help: "Print per-stage milliseconds per frame, queue occupancy and drops at the end.")
@@ -64,12 +64,12 @@ struct Enhance: ParsableCommand {
     func validate() throws {
         if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
         guard (0...1).contains(temporalSmoothing) else { throw ValidationError("--temporal-smoothing must be between 0 and 1") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let workers, !(1...64).contains(workers) { throw ValidationError("--workers must be between 1 and 64") }
         if output == "-" && format == nil { throw ValidationError("writing to stdout needs a container: add -f nut (or mkv, mp4, y4m, …)") }
     }
 
     func run() throws {
-        sckd_install_stop_handlers()
+        StopSignal.install()
         let console = Console(quiet: quiet, forceProgress: progress)
         do {
             let destination = try OutputFile(path: output, overwrite: overwrite, inputPath: input)
@@ -98,6 +98,7 @@ struct Enhance: ParsableCommand {
                                  onProgress: { console.progress($0) })
             let report = try job.run()
             console.endProgress()
+            if let why = report.endedEarly { console.warning("'\(input)' ended early: \(why)") }
             var summary = "\(report.frames) frames in \(String(format: "%.1f", report.elapsed)) s (\(String(format: "%.1f", Double(report.frames) / max(report.elapsed, 1e-9))) fps) -> \(output)"
             if report.corruptFrames > 0 { summary += ", \(report.corruptFrames) corrupt frames skipped" }
             if report.interrupted { summary += " (interrupted: partial output finalised)" }
@@ -112,7 +113,7 @@ struct Enhance: ParsableCommand {
         } catch {
             console.endProgress()
             console.error("\(error)")
-            throw ExitCode(sckd_stop_signal() != 0 ? 130 : 1)
+            throw ExitCode(StopSignal.isRequested ? 130 : 1)
         }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CSCKDSystem
+import SCKDSystem
 import Foundation
 import SCKDCore
 import SCKDMedia
@@ -11,7 +11,7 @@ struct EvalCommand: ParsableCommand {
         abstract: "Score an enhancer on a paired set: PSNR, SSIM and GT-mean PSNR per image and on average.",
         discussion: """
         Pairs are matched by file name without extension (any format FFmpeg reads). The metrics are \
-        those of ../shared/tools/iqa.py (DESIGN §4), computed on the 8-bit pictures that --save \
+        the reference ones of LOL-v1 evaluation, computed on the 8-bit pictures that --save \
         writes. --model none scores the low-light input itself; --model classic the baseline.
         """
     )
@@ -30,8 +30,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Also write the enhanced pictures (PNG) to this folder.")
     var save: String?
 
+    @Flag(name: [.customShort("y"), .customLong("overwrite")], help: "Replace an existing --json file and pictures in --save.")
+    var overwrite = false
+
     func run() throws {
-        sckd_install_stop_handlers()
+        StopSignal.install()
         let console = Console(quiet: false, forceProgress: false)
         func stems(_ dir: String) throws -> [String: String] {
             var isDir: ObjCBool = false
@@ -49,14 +52,29 @@ struct EvalCommand: ParsableCommand {
             console.error("no file names in common between '\(low)' and '\(high)'")
             throw ExitCode.failure
         }
-        if let save { try FileManager.default.createDirectory(atPath: save, withIntermediateDirectories: true) }
-        let (enhancer, note) = try modelOptions.makeEnhancer()
-        if let note { console.info(note) }
+        // Every destination is checked before the first picture is scored.
+        let jsonFile: OutputFile?
+        var saved: [String: OutputFile] = [:]
+        let inputs = Array(lows.values) + Array(highs.values)
+        let enhancer: FrameEnhancer
+        do {
+            jsonFile = try json.map { try OutputFile(path: $0, overwrite: overwrite, inputs: inputs) }
+            if let save {
+                try OutputFile.makeFolder(save, inputFolders: [low, high])
+                for name in common { saved[name] = try OutputFile(path: "\(save)/\(name).png", overwrite: overwrite, inputs: inputs) }
+            }
+            let (e, note) = try modelOptions.makeEnhancer()
+            if let note { console.info(note) }
+            enhancer = e
+        } catch {
+            console.error("\(error)")
+            throw ExitCode.failure
+        }
         print("image                PSNR     SSIM   PSNR_GTmean     ms")
         var rows: [[String: Any]] = []
         var ps: [Double] = [], ss: [Double] = [], gs: [Double] = []
         for name in common {
-            if sckd_stop_signal() != 0 { throw ExitCode(130) }
+            if StopSignal.isRequested { throw ExitCode(130) }
             do {
                 let input = try StillImage.read(lows[name]!)
                 let truth = try StillImage.read(highs[name]!)
@@ -67,7 +85,7 @@ struct EvalCommand: ParsableCommand {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let out = try enhancer.enhance(input)
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                if let save { try StillImage.writePNG(out, to: "\(save)/\(name).png", overwrite: true) }
+                if let file = saved[name] { try StillImage.writePNG(out, to: file) }
                 let a = picture(out), b = picture(truth)
                 let p = ImageQuality.psnr(a, b), s = ImageQuality.ssim(a, b), g = ImageQuality.gtMeanPSNR(a, b)
                 ps.append(p); ss.append(s); gs.append(g)
@@ -83,11 +101,16 @@ struct EvalCommand: ParsableCommand {
         let mean = { (v: [Double]) in v.reduce(0, +) / Double(v.count) }
         let (P, S, G) = (mean(ps), mean(ss), mean(gs))
         print(String(format: "n=%d PSNR=%.3f SSIM=%.4f PSNR_GTmean=%.3f (model %@)", common.count, P, S, G, enhancer.name as NSString))
-        if let json {
+        if let jsonFile {
             let doc: [String: Any] = ["n": common.count, "model": enhancer.name, "psnr": finite(P), "ssim": S,
                                       "psnr_gtmean": finite(G), "rows": rows,
                                       "missing": Set(highs.keys).subtracting(lows.keys).count]
-            try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
+            do {
+                try jsonFile.write(try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]))
+            } catch {
+                console.error("\(error)")
+                throw ExitCode.failure
+            }
         }
     }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CSCKDSystem
+import SCKDSystem
 import Foundation
 import SCKDCore
 import SCKDMedia
@@ -30,30 +30,12 @@ struct ImageCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        sckd_install_stop_handlers()
+        StopSignal.install()
         let console = Console(quiet: quiet, forceProgress: false)
-        var files: [String] = []
-        var failures = 0
-        for input in inputs {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: input, isDirectory: &isDir), isDir.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
-                files += names.filter { !$0.hasPrefix(".") }.sorted().map { "\(input)/\($0)" }
-            } else {
-                files.append(input)
-            }
-        }
-        let singleFile = files.count == 1 && !inputs.contains(where: isDirectory) && output.lowercased().hasSuffix(".png")
-        if !singleFile {
-            do {
-                try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            } catch {
-                console.error("cannot create output folder '\(output)': \((error as NSError).localizedDescription)")
-                throw ExitCode.failure
-            }
-        }
+        let jobs: [(input: String, output: OutputFile)]
         let enhancer: FrameEnhancer
         do {
+            jobs = try plan()
             let (e, note) = try modelOptions.makeEnhancer()
             if let note { console.info(note) }
             enhancer = e
@@ -61,23 +43,50 @@ struct ImageCommand: ParsableCommand {
             console.error("\(error)")
             throw ExitCode.failure
         }
-        for file in files {
-            if sckd_stop_signal() != 0 { throw ExitCode(130) }
-            let destination = singleFile ? output
-                : "\(output)/\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent).png"
+        var failures = 0
+        for job in jobs {
+            if StopSignal.isRequested { throw ExitCode(130) }
             do {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let picture = try StillImage.read(file)
+                let picture = try StillImage.read(job.input)
                 let enhanced = try enhancer.enhance(picture)
-                try StillImage.writePNG(enhanced, to: destination, overwrite: overwrite)
+                try StillImage.writePNG(enhanced, to: job.output)
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-                console.info("\(file) (\(picture.width)x\(picture.height)) -> \(destination) in \(Int(ms)) ms")
+                console.info("\(job.input) (\(picture.width)x\(picture.height)) -> \(job.output.path) in \(Int(ms)) ms")
             } catch {
                 console.error("\(error)")
                 failures += 1
             }
         }
         if failures > 0 { throw ExitCode.failure }
+    }
+
+    /// Every input with its destination, checked before any picture is enhanced: no destination
+    /// is an input or is claimed twice, and none exists unless -y.
+    private func plan() throws -> [(input: String, output: OutputFile)] {
+        var files: [String] = []
+        for input in inputs {
+            if isDirectory(input) {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
+                files += names.filter { !$0.hasPrefix(".") }.sorted().map { "\(input)/\($0)" }.filter { !isDirectory($0) }
+            } else {
+                files.append(input)
+            }
+        }
+        let singleFile = files.count == 1 && !inputs.contains(where: isDirectory) && output.lowercased().hasSuffix(".png")
+        if !singleFile { try OutputFile.refuseInputFolder(output, inputFolders: inputs.filter(isDirectory)) }
+        var claimed: [String: String] = [:]
+        let destinations = try files.map { file in
+            let destination = singleFile ? output
+                : "\(output)/\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent).png"
+            if let other = claimed[destination] {
+                throw CommandError("'\(other)' and '\(file)' would both be written to '\(destination)': put one in another folder")
+            }
+            claimed[destination] = file
+            return destination
+        }
+        if !singleFile { try OutputFile.makeFolder(output, inputFolders: inputs.filter(isDirectory)) }
+        return try zip(files, destinations).map { ($0, try OutputFile(path: $1, overwrite: overwrite, inputs: files)) }
     }
 
     private func isDirectory(_ path: String) -> Bool {

@@ -46,6 +46,9 @@ func weightsPath(for model: String, explicit: String?) -> String {
     return "\(dirs.first!)/\(model).safetensors"
 }
 
+/// Thread counts a user may ask for: beyond this OpenMP refuses to start, or the run only thrashes.
+let threadRange = 1...256
+
 struct ModelOptions: ParsableArguments {
     @Option(help: "Enhancer: auto (ldfc-net when trained weights are installed, else classic), ldfc-net, ldfc-net-rt, classic, none.")
     var model: ModelChoice = .auto
@@ -53,23 +56,23 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "A weights file, or a folder holding <model>.safetensors.")
     var weights: String?
 
-    @Option(help: "Threads for the network (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads for the network (default: all cores).")
     var threads: Int?
 
     @Option(help: "Network arithmetic: fp32, or bf16 (AVX-512 BF16: faster, within ~45 dB of fp32).")
     var precision: Precision = .fp32
 
-    @Option(help: "Classic enhancer strength, 0 (none) to 1.")
+    @Option(parsing: .unconditional, help: "Classic enhancer strength, 0 (none) to 1.")
     var strength: Float = 0.75
 
-    @Option(help: ArgumentHelp("How bright the result should be, 0 to 2 (LDFC-Net).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("How bright the result should be, 0 to 2 (LDFC-Net).",
                                discussion: "0 keeps the input; 1 (default) lifts dark regions as far as the network does and already bright ones little or not at all, keeping highlights and lights out of clipping; up to 2 lifts further."))
     var exposure: Float = 1
 
     func validate() throws {
         guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
         guard (0...2).contains(exposure) else { throw ValidationError("--exposure must be between 0 and 2") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, !threadRange.contains(threads) { throw ValidationError("--threads must be between 1 and \(threadRange.upperBound)") }
     }
 
     /// The enhancer, and a note for the user when `auto` had to fall back.

@@ -1,5 +1,6 @@
 import ArgumentParser
-import CSCKDSystem
+import SCKDSystem
+import Foundation
 
 @main
 struct SCKD: ParsableCommand {
@@ -20,12 +21,26 @@ struct SCKD: ParsableCommand {
     )
 
     /// OpenMP threads that spin at barriers stall for hundreds of milliseconds when the cores are
-    /// shared (decoder, encoder, other workers, other programs): measured 384 ms for a 96x64 frame
-    /// with OMP_WAIT_POLICY=active on a busy 2-core machine, 0.7 ms passive. libgomp reads the
+    /// shared (decoder, encoder, other workers, other programs): hundreds of times slower than
+    /// passive waiting for small frames on a busy machine. libgomp reads the
     /// policy only when it loads, so sckd re-executes itself once with it set (unless the user set
-    /// it). Uncontended, passive costs ~15 % in `sckd bench` but wins end to end (26.9 vs 25.7 fps).
+    /// it). Uncontended, passive costs a little in `sckd bench` but wins end to end.
     static func main() {
-        sckd_reexec_with_default_env("OMP_WAIT_POLICY", "passive", CommandLine.unsafeArgv)
-        main(nil)
+        reexecutingWithDefaultEnvironment("OMP_WAIT_POLICY", "passive")
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(nil)
+        } catch {
+            exit(withError: error)  // usage errors: the message and the usage, exit 64
+        }
+        do {
+            try command.run()
+        } catch where error is ExitCode || error is CleanExit || error is ValidationError {
+            exit(withError: error)
+        } catch {
+            // Anything a command did not report itself: one line, never a framework's dump.
+            FileHandle.standardError.write(Data("sckd: error: \(error)\n".utf8))
+            exit(withError: ExitCode.failure)
+        }
     }
 }

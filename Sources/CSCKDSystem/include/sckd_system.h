@@ -2,17 +2,18 @@
 #ifndef SCKD_SYSTEM_H
 #define SCKD_SYSTEM_H
 
-/// Installs SIGINT/SIGTERM handlers that only record the signal (async-signal-safe), and ignores
+/// Installs SIGINT/SIGTERM/SIGHUP handlers that only record the signal (async-signal-safe), and ignores
 /// SIGPIPE so that a closed pipe surfaces as EPIPE from write() instead of killing the process.
 void sckd_install_stop_handlers(void);
 
-/// The signal that asked us to stop (SIGINT or SIGTERM), or 0.
+/// The signal that asked us to stop (SIGINT, SIGTERM or SIGHUP), or 0.
 int sckd_stop_signal(void);
 
 /// Sets the stop flag as if `signal` had arrived (tests, and internal aborts).
 void sckd_request_stop(int signal);
 
-/// A second Ctrl-C while finalising restores the default action, so a stuck run can still be killed.
+/// How many stop signals arrived; the third restores the default action, so a stuck run can
+/// still be killed.
 int sckd_stop_count(void);
 
 
