@@ -40,7 +40,7 @@ trap 'rm -rf "$WORK"' EXIT
 R="$WORK/root"
 mkdir -p "$R"/{bin,dev,proc,sys,tmp,modules,weights}
 cp /bin/busybox "$R/bin/busybox"
-for a in sh mount insmod sleep base64 cat ls echo poweroff ash mkdir kill; do ln -s busybox "$R/bin/$a"; done
+for a in sh mount insmod sleep base64 cat ls echo poweroff ash mkdir kill grep; do ln -s busybox "$R/bin/$a"; done
 cp "$SCKD" "$R/bin/sckd"
 ldd "$SCKD" | awk '/=>/ {print $3} /^\t\/lib/ {print $1}' | while read -r lib; do
   [ -f "$lib" ] && { mkdir -p "$R$(dirname "$lib")"; cp -L "$lib" "$R$lib"; }
@@ -65,7 +65,9 @@ for model in none classic; do
 done
 # Ctrl-C mid-recording: the file is finalised and plays.
 /bin/sckd camera /dev/video0 --size 640x360 --model none -o /tmp/interrupted.mkv -y 2>/tmp/interrupted.err &
-pid=\$!; sleep 4; kill -INT \$pid; wait \$pid
+# Interrupt once it is recording (its "model none" line), however slow the emulation is today.
+pid=\$!; i=0; while ! grep -q "model none" /tmp/interrupted.err && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i+1)); done
+sleep 2; kill -INT \$pid; wait \$pid
 echo "=== interrupted status \$?"; cat /tmp/interrupted.err
 echo "=== interrupted begin"; base64 /tmp/interrupted.mkv; echo "=== interrupted end"
 poweroff -f
