@@ -41,8 +41,8 @@ let package = Package(
         .target(name: "SCKDCapture", dependencies: ["CV4L2", "SCKDCore"]),
         // The classical Retinex baseline enhancer.
         .target(name: "SCKDClassic", dependencies: ["SCKDCore"]),
-        // Source -> enhance -> sink.
-        .target(name: "SCKDPipeline", dependencies: ["SCKDCore", "SCKDMedia", "SCKDSystem"]),
+        // Source (a file, a camera) -> enhance -> sink: threads, queues, smoothing, the jobs.
+        .target(name: "SCKDPipeline", dependencies: ["SCKDCore", "SCKDMedia", "SCKDCapture", "SCKDSystem"]),
         .executableTarget(
             name: "sckd",
             dependencies: [

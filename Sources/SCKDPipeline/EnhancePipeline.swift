@@ -44,6 +44,19 @@ public struct PipelineConfiguration: Sendable {
         stabiliseInput = enhancer.stabilisesInputExposure
     }
 
+    /// The configuration for `probe`'s kind of enhancer on this machine: workers and their threads
+    /// from the core count unless the user chose them, and the enhancer's exposure behaviour.
+    /// Also returns the threads each worker's own enhancer should use.
+    public static func planned(for probe: FrameEnhancer, workers: Int? = nil, networkThreads: Int? = nil,
+                               queueCapacity: Int, policy: OverflowPolicy, smoothing: Float)
+        -> (configuration: PipelineConfiguration, threadsPerWorker: Int) {
+        let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount, workers: workers, networkThreads: networkThreads)
+        var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: queueCapacity, policy: policy,
+                                                  smoothing: smoothing)
+        configuration.adopt(probe)
+        return (configuration, plan.threadsPerWorker)
+    }
+
     public init(workers: Int = 1, queueCapacity: Int = 4, policy: OverflowPolicy = .block, smoothing: Float = 0.8) {
         self.workers = max(1, workers)
         self.queueCapacity = max(1, queueCapacity)
@@ -122,8 +135,8 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         let toEnhance = BoundedQueue<Smoothed>(capacity: c.queueCapacity)
         let toSink = BoundedQueue<SinkItem>(capacity: 1 << 16)  // passthrough packets are small; frames are bounded by `enhancing`
         // Frames between each pool and the ordered stage after it (the smoother, the sink).
-        let analysing = ReorderWindow(size: c.queueCapacity + c.workers)
-        let enhancing = ReorderWindow(size: c.queueCapacity + c.workers)
+        let analysing = InFlightLimit(size: c.queueCapacity + c.workers)
+        let enhancing = InFlightLimit(size: c.queueCapacity + c.workers)
         let queues: [@Sendable () -> Void] = [{ toAnalyse.cancel() }, { toSmooth.cancel() }, { toEnhance.cancel() }, { toSink.cancel() },
                                               { analysing.cancel() }, { enhancing.cancel() }]
         let group = DispatchGroup()
@@ -191,16 +204,13 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
             defer { toEnhance.close() }
             let smoother = TemporalSmoother(strength: c.smoothing, exposureExponent: c.exposureExponent,
                                             stabiliseInput: c.stabiliseInput)
-            var pending: [Int: Analysed] = [:]
-            var next = 0
+            var inOrder = OrderedDelivery<Analysed>(limit: analysing)
             while let (n, item) = toSmooth.pop() {
-                pending[n] = item
-                while let a = pending.removeValue(forKey: next) {
-                    analysing.leave()
+                let open = inOrder.accept(n, item) { sequence, a in
                     let L = timed("smoothing", { smoother.smooth(a.illumination, cells: a.cells) })
-                    if !toEnhance.push((next, a.image, L, smoother.lastGain, a.pts)) { return }
-                    next += 1
+                    return toEnhance.push((sequence, a.image, L, smoother.lastGain, a.pts))
                 }
+                if !open { return }
             }
             self.lock.lock(); self.sceneCuts = smoother.sceneCuts; self.exposureSteps = smoother.exposureSteps; self.lock.unlock()
         }
@@ -224,20 +234,17 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         spawn("sckd-phase-b-done") { enhancers.wait(); toSink.close() }
 
         // Sink: this thread, frames reassembled in order.
-        var pending: [Int: (Encoded, Int64)] = [:]
-        var next = 0
+        var inOrder = OrderedDelivery<(Encoded, Int64)>(limit: enhancing)
         do {
             while let item = toSink.pop() {
                 switch item {
                 case let .passthrough(x):
                     try timed("sink", { try writePassthrough(x) })
                 case let .frame(n, e, pts):
-                    pending[n] = (e, pts)
-                    while let (e, pts) = pending.removeValue(forKey: next) {
-                        enhancing.leave()
-                        try timed("sink", { try writeFrame(e, pts) })
-                        next += 1
-                        onFrame?(next)
+                    _ = try inOrder.accept(n, (e, pts)) { sequence, frame in
+                        try timed("sink", { try writeFrame(frame.0, frame.1) })
+                        onFrame?(sequence + 1)
+                        return true
                     }
                 }
             }
@@ -248,7 +255,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         lock.lock()
         let error = firstError
         var stats = PipelineStats()
-        stats.frames = next
+        stats.frames = inOrder.delivered
         stats.dropped = toAnalyse.dropped
         stats.stageMilliseconds = stageTime
         stats.stageSamples = stageSamples

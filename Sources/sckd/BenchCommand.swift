@@ -202,10 +202,9 @@ struct BenchCommand: ParsableCommand {
     /// read once from a probe.
     func pipelineSetup(model: String, precision: Precision) throws -> (options: ModelOptions, configuration: PipelineConfiguration) {
         var options = try ModelOptions.parse(["--model", model, "--precision", precision.rawValue] + (weights.map { ["--weights", $0] } ?? []))
-        let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount)
-        options.threads = plan.threadsPerWorker
-        var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 4, smoothing: 0.8)
-        configuration.adopt(try options.makeEnhancer().0)
+        let (configuration, threads) = PipelineConfiguration.planned(for: try options.makeEnhancer().0, queueCapacity: 4,
+                                                                     policy: .block, smoothing: 0.8)
+        options.threads = threads
         return (options, configuration)
     }
 

@@ -99,9 +99,8 @@ struct CameraCommand: ParsableCommand {
         }
         StopSignal.install()
         let frameSize = FrameSize(size)!
-        let (w, h) = (frameSize.width, frameSize.height)
-        do {
-            let capture = try CameraCapture(path: device!, width: w, height: h, fps: fps, brightness: brightness)
+        try reportingFailures(console) {
+            let capture = try CameraCapture(path: device!, width: frameSize.width, height: frameSize.height, fps: fps, brightness: brightness)
             for note in capture.notes { console.info(note) }
             let rate = capture.fps ?? fps
             let info = VideoStreamInfo.live(width: capture.width, height: capture.height, fps: rate)
@@ -110,63 +109,18 @@ struct CameraCommand: ParsableCommand {
                                          video: info, copiedStreams: [])
             let (probe, note) = try modelOptions.makeEnhancer(defaultNetwork: "ldfc-net-rt")
             if let note { console.info(note) }
-            let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount, networkThreads: modelOptions.threads)
+            let (configuration, threads) = PipelineConfiguration.planned(
+                for: probe, networkThreads: modelOptions.threads, queueCapacity: 2, policy: .dropOldest, smoothing: temporalSmoothing)
             var options = modelOptions
-            options.threads = plan.threadsPerWorker
-            var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 2, policy: .dropOldest,
-                                                      smoothing: temporalSmoothing)
-            configuration.adopt(probe)
+            options.threads = threads
             console.info("\(device!): \(capture.width)x\(capture.height) \(fourccName(capture.fourcc)) at \(String(format: "%.3g", rate)) fps, model \(probe.name)")
-            let limitFrames = frames ?? Int.max
-            let stopAt = duration.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
-            var firstTimestamp: Int64?
-            var captureClock: [Int64: UInt64] = [:]  // pts -> when the frame left the camera (our clock)
-            let clockLock = NSLock()
-            let pipeline = EnhancePipeline<PlanarImage, EncoderFrame, Never>(
-                configuration: configuration,
-                source: {
-                    if StopSignal.isRequested || capture.framesCaptured >= limitFrames { return nil }
-                    if let s = stopAt, DispatchTime.now().uptimeNanoseconds >= s { return nil }
-                    guard let frame = try capture.next() else { return nil }
-                    let t0 = firstTimestamp ?? frame.timestampMicroseconds
-                    firstTimestamp = t0
-                    let pts = frame.timestampMicroseconds - t0
-                    clockLock.lock(); captureClock[pts] = DispatchTime.now().uptimeNanoseconds; clockLock.unlock()
-                    return .picture(frame.image, pts: pts)
-                },
-                makeWorker: {
-                    let converter = writer.makeConverter()
-                    return PipelineWorker(toImage: { $0 }, enhancer: try options.makeEnhancer(defaultNetwork: "ldfc-net-rt").0,
-                                          encode: { converter.encoderFrame($1) })
-                })
-            var latencies: [Double] = []
-            let stats: PipelineStats
-            do {
-                stats = try pipeline.run(writeFrame: { frame, pts in
-                    clockLock.lock(); let t = captureClock.removeValue(forKey: pts); clockLock.unlock()
-                    if let t { latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6) }
-                    try writer.write(frame, pts: pts)
-                }, writePassthrough: { _ in })
-            } catch let failure as PipelineFailure {
-                failure.finalise(writer)
-                capture.close()
-                throw failure.underlying
-            }
-            capture.close()
-            if stats.frames == 0 { writer.abort(); throw PipelineError.noFrames(path: device!) }
-            try writer.finish()
-            latencies.sort()
-            let median = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
-            let p95 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.95))]
-            console.info("captured \(capture.framesCaptured), enhanced \(stats.frames), dropped \(stats.dropped); latency median \(String(format: "%.0f", median)) ms, p95 \(String(format: "%.0f", p95)) ms -> \(output!)")
-            if StopSignal.isRequested { throw ExitCode(130) }
-        } catch MediaError.outputPipeClosed {
-            throw ExitCode(141)
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            console.error("\(error)")
-            throw ExitCode(StopSignal.isRequested ? 130 : 1)
+            let job = CameraJob(capture: capture, writer: writer, configuration: configuration,
+                                makeEnhancer: { try options.makeEnhancer(defaultNetwork: "ldfc-net-rt").0 })
+            job.maxFrames = frames
+            job.duration = duration
+            let r = try job.run()
+            console.info("captured \(r.captured), enhanced \(r.frames), dropped \(r.dropped); latency median \(String(format: "%.0f", r.latencyMedianMs)) ms, p95 \(String(format: "%.0f", r.latencyP95Ms)) ms -> \(output!)")
+            if r.interrupted { throw ExitCode(130) }
         }
     }
 }

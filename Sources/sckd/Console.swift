@@ -1,5 +1,8 @@
+import ArgumentParser
 import Foundation
+import SCKDMedia
 import SCKDPipeline
+import SCKDSystem
 
 /// Everything the CLI says goes to stderr (stdout carries media data): errors always, one line
 /// each; information unless --quiet; a progress line when stderr is a terminal or --progress.
@@ -51,4 +54,22 @@ final class Console {
 struct CommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs a job and turns how it failed into the exit status a user sees: its own status if it set
+/// one, 141 when the reader of stdout went away (as a process killed by SIGPIPE, but after
+/// cleaning up), 130 after a stop signal, else 1, each failure said in one line.
+func reportingFailures(_ console: Console, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch MediaError.outputPipeClosed {
+        console.endProgress()
+        throw ExitCode(141)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        console.endProgress()
+        console.error("\(error)")
+        throw ExitCode(StopSignal.isRequested ? 130 : 1)
+    }
 }

@@ -71,7 +71,8 @@ struct Enhance: ParsableCommand {
     func run() throws {
         StopSignal.install()
         let console = Console(quiet: quiet, forceProgress: progress)
-        do {
+        defer { console.endProgress() }
+        try reportingFailures(console) {
             let destination = try OutputFile(path: output, overwrite: overwrite, inputPath: input)
             let reader = try VideoReader(path: input, copyAudio: !noAudio)
             let settings = EncoderSettings(codec: codec, crf: crf, preset: preset, container: format)
@@ -85,14 +86,12 @@ struct Enhance: ParsableCommand {
             let (probe, note) = try modelOptions.makeEnhancer()
             if let note { console.info(note) }
             let v = reader.video
-            let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount, workers: workers,
-                                  networkThreads: modelOptions.threads)
-            console.info("\(input): \(v.width)x\(v.height) \(v.codecName), \(String(format: "%.3g", Double(v.frameRate.num) / Double(v.frameRate.den))) fps, model \(probe.name), \(plan.workers) worker(s) x \(plan.threadsPerWorker) thread(s) per stage")
+            let (configuration, threads) = PipelineConfiguration.planned(
+                for: probe, workers: workers, networkThreads: modelOptions.threads, queueCapacity: 4, policy: .block,
+                smoothing: temporalSmoothing)
+            console.info("\(input): \(v.width)x\(v.height) \(v.codecName), \(String(format: "%.3g", Double(v.frameRate.num) / Double(v.frameRate.den))) fps, model \(probe.name), \(configuration.workers) worker(s) x \(threads) thread(s) per stage")
             var options = modelOptions
-            options.threads = plan.threadsPerWorker
-            var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: 4, policy: .block,
-                                                      smoothing: temporalSmoothing)
-            configuration.adopt(probe)
+            options.threads = threads
             let job = EnhanceJob(reader: reader, writer: writer, configuration: configuration, compare: compare,
                                  makeEnhancer: { try options.makeEnhancer().0 },
                                  onProgress: { console.progress($0) })
@@ -105,15 +104,6 @@ struct Enhance: ParsableCommand {
             console.info(summary)
             if stats { console.info(report.stats.summary) }
             if report.interrupted { throw ExitCode(130) }
-        } catch MediaError.outputPipeClosed {
-            console.endProgress()
-            throw ExitCode(141)  // like a process killed by SIGPIPE, but after cleaning up
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            console.endProgress()
-            console.error("\(error)")
-            throw ExitCode(StopSignal.isRequested ? 130 : 1)
         }
     }
 }

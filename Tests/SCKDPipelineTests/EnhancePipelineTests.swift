@@ -78,7 +78,7 @@ final class EnhancePipelineTests: XCTestCase {
 
     func testAStalledWorkerDoesNotLetTheOthersRunAhead() throws {
         // Frame 0 takes 300 ms in phase A while the other worker is fast: the smoother must wait
-        // for frame 0, and the frames it holds meanwhile are bounded by the reorder window, not by
+        // for frame 0, and the frames it holds meanwhile are bounded by the in-flight limit, not by
         // the stream length.
         final class StallFirst: FrameEnhancer {
             let name = "stall-first"

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Bounds how many frames a worker pool may hold between taking them from its input queue and the
-/// ordered stage after it consuming them.
+/// A counting semaphore that can be cancelled: bounds how many frames a worker pool may hold
+/// between taking them from its input queue and the ordered stage after it delivering them.
 ///
 /// The queues alone do not bound that: an ordered stage keeps frames that arrive early until the
 /// one it waits for comes, so while one worker is slow on frame n (its first frame, a page fault
@@ -9,7 +9,7 @@ import Foundation
 /// existed: 66 decoded 1280x720 frames (730 MB) alive at once at the start of a run. A worker
 /// enters before it takes a frame; the ordered stage leaves when it consumes one, in order. Frames
 /// are taken in order, so the frame the ordered stage waits for always holds a place: no deadlock.
-final class ReorderWindow: @unchecked Sendable {  // state behind `condition`
+final class InFlightLimit: @unchecked Sendable {  // state behind `condition`
     let size: Int
     private var inFlight = 0
     private var cancelled = false
@@ -33,7 +33,7 @@ final class ReorderWindow: @unchecked Sendable {  // state behind `condition`
         return true
     }
 
-    /// A place is free again (the frame was consumed in order, or none was taken).
+    /// A place is free again (the frame was delivered in order, or none was taken).
     func leave() {
         condition.lock()
         inFlight -= 1
@@ -47,5 +47,28 @@ final class ReorderWindow: @unchecked Sendable {  // state behind `condition`
         cancelled = true
         condition.broadcast()
         condition.unlock()
+    }
+}
+
+/// Delivers numbered items in number order, whatever order they arrive in, freeing each one's
+/// place in the in-flight limit of the pool that produced it as it is delivered.
+struct OrderedDelivery<Item> {
+    private var waiting: [Int: Item] = [:]
+    /// How many items have been delivered: the number of the next one due.
+    private(set) var delivered = 0
+    let limit: InFlightLimit
+
+    init(limit: InFlightLimit) { self.limit = limit }
+
+    /// Takes item `n`, then hands every item now due to `deliver`, in order; false as soon as
+    /// `deliver` is (the stage downstream has shut).
+    mutating func accept(_ n: Int, _ item: Item, deliver: (Int, Item) throws -> Bool) rethrows -> Bool {
+        waiting[n] = item
+        while let due = waiting.removeValue(forKey: delivered) {
+            limit.leave()
+            guard try deliver(delivered, due) else { return false }
+            delivered += 1
+        }
+        return true
     }
 }
