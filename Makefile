@@ -6,7 +6,7 @@ BIN := .build/release/sckd
 APT_PACKAGES := pkg-config time ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libdnnl-dev libv4l-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup deps apt-deps python-deps build release test test-swift test-python test-camera test-tsan fuzz demo samples train-teacher clean
+.PHONY: setup deps apt-deps python-deps build release test test-swift test-python test-camera soak-camera test-tsan fuzz demo samples train-teacher clean
 
 setup: deps release
 
@@ -59,6 +59,11 @@ fuzz:
 # kernel package once into .cache/vivid.
 test-camera: release
 	bash Tests/vivid/run.sh
+
+# Ten minutes of sckd camera with ldfc-net-rt at 640x480 on the vivid camera: memory and drops.
+SOAK_SECONDS ?= 600
+soak-camera: release
+	SOAK_SECONDS=$(SOAK_SECONDS) bash Tests/vivid/run.sh
 
 # Enhances the bundled night clip and scores it against its ground truth.
 demo: release

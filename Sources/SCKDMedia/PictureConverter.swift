@@ -89,18 +89,12 @@ extension PictureToRGB {
     /// Chroma is taken from the co-sited sample (point sampling), as the swscale path did, so a
     /// decode -> RGB -> encode round trip stays transparent.
     func planarYUV8(_ f: UnsafeMutablePointer<AVFrame>, tags: ColorTags) -> PlanarImage? {
-        let fmt = AVPixelFormat(f.pointee.format)
-        let shifts: [AVPixelFormat: (Int, Int)] = [
-            AV_PIX_FMT_YUV420P: (1, 1), AV_PIX_FMT_YUVJ420P: (1, 1), AV_PIX_FMT_YUV422P: (1, 0),
-            AV_PIX_FMT_YUVJ422P: (1, 0), AV_PIX_FMT_YUV444P: (0, 0), AV_PIX_FMT_YUVJ444P: (0, 0),
-        ]
-        guard let (sx, sy) = shifts[fmt], Int(f.pointee.width) == width, Int(f.pointee.height) == height,
+        guard let (sx, sy) = chromaShifts[AVPixelFormat(f.pointee.format)], Int(f.pointee.width) == width,
+              Int(f.pointee.height) == height,
               let yp = f.pointee.data.0, let up = f.pointee.data.1, let vp = f.pointee.data.2 else { return nil }
-        let (kr, kb) = lumaCoefficients(tags.space)
-        let kg = 1 - kr - kb
-        let full = tags.range == AVCOL_RANGE_JPEG
-        let yScale: Float = full ? 1 / 255 : 1 / 219, yOffset: Float = full ? 0 : 16
-        let cScale: Float = full ? 1 / 255 : 1 / 224
+        let k = YUVConstants(tags)
+        let (kr, kg, kb, yOffset) = (k.kr, k.kg, k.kb, k.yOffset)
+        let yScale = 1 / k.ySpan, cScale = 1 / k.cSpan
         let crR = 2 * (1 - kr) * cScale, cbB = 2 * (1 - kb) * cScale
         let crG = 2 * kr * (1 - kr) / kg * cScale, cbG = 2 * kb * (1 - kb) / kg * cScale
         let image = PlanarImage(uninitializedWidth: width, height: height, channels: 3)
@@ -166,14 +160,30 @@ public final class RGBToPicture {
     }
 }
 
-/// The luma/chroma coefficients (Kr, Kb) of a matrix.
-func lumaCoefficients(_ space: AVColorSpace) -> (Float, Float) {
-    switch space {
-    case AVCOL_SPC_BT709: return (0.2126, 0.0722)
-    case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: return (0.2627, 0.0593)
-    case AVCOL_SPC_SMPTE240M: return (0.212, 0.087)
-    case AVCOL_SPC_FCC: return (0.30, 0.11)
-    default: return (0.299, 0.114)
+/// The 8-bit planar YUV formats the direct C paths convert, with their chroma subsampling (log2
+/// of the horizontal and vertical factors).
+let chromaShifts: [AVPixelFormat: (Int, Int)] = [
+    AV_PIX_FMT_YUV420P: (1, 1), AV_PIX_FMT_YUVJ420P: (1, 1), AV_PIX_FMT_YUV422P: (1, 0),
+    AV_PIX_FMT_YUVJ422P: (1, 0), AV_PIX_FMT_YUV444P: (0, 0), AV_PIX_FMT_YUVJ444P: (0, 0),
+]
+
+/// What YUV <-> RGB needs of a stream's tags: the matrix's luma weights, and the range's luma
+/// offset and the spans of luma and chroma in code values (limited range: 16 + 219 Y, 224 C).
+struct YUVConstants {
+    let kr: Float, kg: Float, kb: Float
+    let yOffset: Float, ySpan: Float, cSpan: Float
+
+    init(_ tags: ColorTags) {
+        switch tags.space {
+        case AVCOL_SPC_BT709: (kr, kb) = (0.2126, 0.0722)
+        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: (kr, kb) = (0.2627, 0.0593)
+        case AVCOL_SPC_SMPTE240M: (kr, kb) = (0.212, 0.087)
+        case AVCOL_SPC_FCC: (kr, kb) = (0.30, 0.11)
+        default: (kr, kb) = (0.299, 0.114)
+        }
+        kg = 1 - kr - kb
+        let full = tags.range == AVCOL_RANGE_JPEG
+        (yOffset, ySpan, cSpan) = full ? (0, 255, 255) : (16, 219, 224)
     }
 }
 
@@ -182,17 +192,11 @@ extension RGBToPicture {
     /// (rounded, chroma averaged over each subsampled block): swscale's float input path truncates,
     /// which biased luma by half a code value on a round trip.
     func writePlanarYUV8(_ image: PlanarImage, into f: UnsafeMutablePointer<AVFrame>) -> Bool {
-        let shifts: [AVPixelFormat: (Int, Int)] = [
-            AV_PIX_FMT_YUV420P: (1, 1), AV_PIX_FMT_YUVJ420P: (1, 1), AV_PIX_FMT_YUV422P: (1, 0),
-            AV_PIX_FMT_YUVJ422P: (1, 0), AV_PIX_FMT_YUV444P: (0, 0), AV_PIX_FMT_YUVJ444P: (0, 0),
-        ]
-        guard let (sx, sy) = shifts[format], let yp = f.pointee.data.0, let up = f.pointee.data.1, let vp = f.pointee.data.2 else {
+        guard let (sx, sy) = chromaShifts[format], let yp = f.pointee.data.0, let up = f.pointee.data.1, let vp = f.pointee.data.2 else {
             return false
         }
-        let (kr, kb) = lumaCoefficients(tags.space)
-        let kg = 1 - kr - kb
-        let full = tags.range == AVCOL_RANGE_JPEG
-        let yScale: Float = full ? 255 : 219, yOffset: Float = full ? 0 : 16, cScale: Float = full ? 255 : 224
+        let k = YUVConstants(tags)
+        let (kr, kg, kb, yOffset, yScale, cScale) = (k.kr, k.kg, k.kb, k.yOffset, k.ySpan, k.cSpan)
         let cbScale = cScale / (2 * (1 - kb)), crScale = cScale / (2 * (1 - kr))
         sckd_rgbf_to_yuv8(image.plane(0), image.plane(1), image.plane(2), Int32(width), Int32(height), Int32(sx), Int32(sy),
                           kr, kg, kb, yOffset, yScale, cbScale, crScale, yp, f.pointee.linesize.0, up, f.pointee.linesize.1,

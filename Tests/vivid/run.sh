@@ -6,6 +6,8 @@
 # enhancement raised the luminance of the vivid pattern dimmed with its brightness control.
 #
 #   make test-camera            (downloads the kernel package once into .cache/vivid)
+#   make soak-camera            (SOAK_SECONDS of ldfc-net-rt at 640x480, default 600: resident
+#                                memory sampled every 10 s, frames dropped; with KVM when it can)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -51,12 +53,20 @@ order=""; seen=" "
 resolve() { case "$seen" in *" $1 "*) return;; esac; seen="$seen$1 "; for d in $(deps "$1"); do [ -n "$d" ] && resolve "$d"; done; order="$order $1"; }
 resolve vivid
 for m in $order; do cp "$(find "$MODDIR" -name "$m.ko" | head -1)" "$R/modules/$m.ko"; done
+SOAK=${SOAK_SECONDS:-}
 cat > "$R/init" <<INIT
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 for m in $order; do insmod /modules/\$m.ko || echo "insmod \$m failed"; done
 i=0; while [ ! -e /dev/video0 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i+1)); done
 export SCKD_WEIGHTS=/weights HOME=/tmp
+if [ -n "$SOAK" ]; then
+  /bin/sckd camera /dev/video0 --size 640x480 --fps 30 --model ldfc-net-rt --duration $SOAK -o /dev/null -f nut 2>/tmp/soak.err &
+  pid=\$!
+  while kill -0 \$pid 2>/dev/null; do echo "=== rss \$(grep VmRSS /proc/\$pid/status)"; sleep 10; done
+  wait \$pid; echo "=== soak status \$?"; cat /tmp/soak.err; echo "=== soak end"
+  poweroff -f
+fi
 echo "=== list"; /bin/sckd camera --list 2>&1 | sed -n 1,6p
 for model in none classic; do
   /bin/sckd camera /dev/video0 --frames 30 --size 640x360 --brightness 40 --model \$model --temporal-smoothing 0 -o /tmp/\$model.nut -y 2>/tmp/\$model.err
@@ -76,8 +86,21 @@ chmod +x "$R/init"
 (cd "$R" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$WORK/initrd.gz")
 
 LOG="$WORK/console.log"
-timeout 600 qemu-system-x86_64 -machine q35 -cpu max -m 3072 -smp 2 -nographic -no-reboot \
+accel=(-cpu max)
+[ -n "$SOAK" ] && [ -w /dev/kvm ] && accel=(-enable-kvm -cpu host)
+timeout $(( ${SOAK:-0} + 600 )) qemu-system-x86_64 -machine q35 "${accel[@]}" -m 3072 -smp 2 -nographic -no-reboot \
   -kernel "$VMLINUZ" -initrd "$WORK/initrd.gz" -append "console=ttyS0 quiet panic=-1" > "$LOG" 2>&1 || true
+if [ -n "$SOAK" ]; then
+  tr -d '\r' < "$LOG" | sed -n '/=== soak status/,/=== soak end/p' >&2
+  grep -q "=== soak status 0" "$LOG" || fail "soak: sckd camera did not finish cleanly"
+  rss=$(tr -d '\r' < "$LOG" | sed -n 's/=== rss VmRSS: *\([0-9]*\) kB/\1/p')
+  echo "resident memory every 10 s (MB): $(echo $rss | awk '{for(i=1;i<=NF;i++) printf "%d ", $i/1024}')" >&2
+  # After the first minute (engines built, queues filled) memory must stay flat: within 10 %.
+  echo $rss | awk '{ if (NF < 8) exit 1; ref=$7; mx=ref; for(i=7;i<=NF;i++) if ($i>mx) mx=$i; printf "soak: %.0f MB at one minute, %.0f MB at most after it (%+.1f %%)\n", ref/1024, mx/1024, 100*(mx-ref)/ref > "/dev/stderr"; exit !(mx <= 1.10*ref) }' \
+    || fail "soak: resident memory grew by more than 10 % after the first minute"
+  echo "soak-camera: passed" >&2
+  exit 0
+fi
 grep -q "=== list" "$LOG" || { tail -30 "$LOG"; fail "the VM did not reach the test (see the console above)"; }
 listing=$(sed -n '/=== list/,/=== none status/p' "$LOG" | tr -d '\r')
 echo "$listing" >&2
