@@ -199,32 +199,8 @@ public final class VideoReader {
         }
         decoder = dec
 
-        let tb = stream.pointee.time_base
-        var rate = av_guess_frame_rate(ctx, stream, nil)
-        if rate.num <= 0 || rate.den <= 0 { rate = AVRational(num: 25, den: 1) }
-        var duration: Double?
-        if stream.pointee.duration > 0 && stream.pointee.duration != sckd_av_nopts_value() {
-            duration = Double(stream.pointee.duration) * av_q2d(tb)
-        } else if ctx.pointee.duration > 0 && ctx.pointee.duration != sckd_av_nopts_value() {
-            duration = Double(ctx.pointee.duration) / Double(sckd_av_time_base())
-        }
         listedPackets = max(0, stream.pointee.nb_frames)
-        var frames: Int? = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
-        if frames == nil, let d = duration { frames = Int((d * av_q2d(rate)).rounded()) }
-        var side: [(AVPacketSideDataType, [UInt8])] = []
-        for i in 0..<Int(stream.pointee.nb_side_data) {
-            let sd = stream.pointee.side_data[i]
-            side.append((sd.type, Array(UnsafeBufferPointer(start: sd.data, count: Int(sd.size)))))
-        }
-        var size = 0
-        let matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size)
-        let rotation = size >= 36 ? sckd_av_display_rotation(matrix) : 0
-        let frameDur = av_rescale_q(1, av_inv_q(rate), tb)
-        frameDuration = max(1, frameDur)
-        video = VideoStreamInfo(width: Int(par.pointee.width), height: Int(par.pointee.height), timeBase: tb,
-                                frameRate: rate, duration: duration, estimatedFrameCount: frames, sideData: side,
-                                rotation: rotation, codecName: String(cString: codec.pointee.name),
-                                pixelFormat: AVPixelFormat(par.pointee.format), colorTags: ColorTags(parameters: par))
+        (video, frameDuration) = Self.describe(stream, in: ctx, codec: codec)
 
         for i in 0..<Int(ctx.pointee.nb_streams) where Int32(i) != vi {
             let s = ctx.pointee.streams[i]!
@@ -236,6 +212,37 @@ public final class VideoReader {
                 s.pointee.discard = AVDISCARD_ALL
             }
         }
+    }
+
+    /// The video stream as the writer needs it (geometry, timing, colour, side data, rotation),
+    /// and one frame's duration in its time base (for pictures without a timestamp).
+    static func describe(_ stream: UnsafeMutablePointer<AVStream>, in ctx: UnsafeMutablePointer<AVFormatContext>,
+                         codec: UnsafePointer<AVCodec>) -> (VideoStreamInfo, Int64) {
+        let par = stream.pointee.codecpar!
+        let tb = stream.pointee.time_base
+        var rate = av_guess_frame_rate(ctx, stream, nil)
+        if rate.num <= 0 || rate.den <= 0 { rate = AVRational(num: 25, den: 1) }
+        var duration: Double?
+        if stream.pointee.duration > 0 && stream.pointee.duration != sckd_av_nopts_value() {
+            duration = Double(stream.pointee.duration) * av_q2d(tb)
+        } else if ctx.pointee.duration > 0 && ctx.pointee.duration != sckd_av_nopts_value() {
+            duration = Double(ctx.pointee.duration) / Double(sckd_av_time_base())
+        }
+        var frames: Int? = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
+        if frames == nil, let d = duration { frames = Int((d * av_q2d(rate)).rounded()) }
+        var side: [(AVPacketSideDataType, [UInt8])] = []
+        for i in 0..<Int(stream.pointee.nb_side_data) {
+            let sd = stream.pointee.side_data[i]
+            side.append((sd.type, Array(UnsafeBufferPointer(start: sd.data, count: Int(sd.size)))))
+        }
+        var size = 0
+        let matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size)
+        let rotation = size >= 36 ? sckd_av_display_rotation(matrix) : 0
+        let info = VideoStreamInfo(width: Int(par.pointee.width), height: Int(par.pointee.height), timeBase: tb,
+                                   frameRate: rate, duration: duration, estimatedFrameCount: frames, sideData: side,
+                                   rotation: rotation, codecName: String(cString: codec.pointee.name),
+                                   pixelFormat: AVPixelFormat(par.pointee.format), colorTags: ColorTags(parameters: par))
+        return (info, max(1, av_rescale_q(1, av_inv_q(rate), tb)))
     }
 
     deinit {

@@ -142,17 +142,7 @@ final class Plan {
         // primitive it read and wrote g's size three times. (Fusing it into l_down as binary
         // post-ops was measured: no faster for the quality model, slower for the real-time one,
         // whose 1x1 then leaves the brgemm kernel.)
-        let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]  // (2 C, 3, 1, 1)
-        // One buffer: Ws [3][C] | s_bias [C] | Wt [3][C] | t_bias [C].
-        var calibration = [Float](repeating: 0, count: 8 * C)
-        for n in 0..<C {
-            for c in 0..<3 {
-                calibration[c * C + n] = mod[n * 3 + c]
-                calibration[4 * C + c * C + n] = mod[(C + n) * 3 + c]
-            }
-            calibration[3 * C + n] = modBias[n] + 1
-            calibration[7 * C + n] = modBias[C + n]
-        }
+        let calibration = calibrationTable(channels: C)
         var f: DNNLMemory?
         var g: DNNLMemory
         if quarter, fusedBlocks, sckd_ldfc_ds_block_available(Int32(C), bf16) != 0 {
@@ -212,6 +202,22 @@ final class Plan {
             })
         }
         return (f, g)
+    }
+
+    /// l_mod's 1x1 convolutions (2 C, 3) as the calibration pass reads them, one buffer:
+    /// Ws [3][C] | s_bias [C] | Wt [3][C] | t_bias [C], with the scale's "1 +" in s_bias.
+    private func calibrationTable(channels C: Int) -> [Float] {
+        let mod = weights["l_mod.weight"], modBias = weights["l_mod.bias"]  // (2 C, 3, 1, 1)
+        var calibration = [Float](repeating: 0, count: 8 * C)
+        for n in 0..<C {
+            for c in 0..<3 {
+                calibration[c * C + n] = mod[n * 3 + c]
+                calibration[4 * C + c * C + n] = mod[(C + n) * 3 + c]
+            }
+            calibration[3 * C + n] = modBias[n] + 1
+            calibration[7 * C + n] = modBias[C + n]
+        }
+        return calibration
     }
 
     /// The LISC body's blocks, then the residual that E + residual, clamped, makes the output:

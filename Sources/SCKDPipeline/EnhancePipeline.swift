@@ -115,6 +115,10 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
     private var stageTime: [String: Double] = [:]
     private var stageSamples: [String: [Double]] = [:]
     private var sceneCuts = 0, exposureSteps = 0
+    /// Cancel every queue and in-flight limit of the run (set when it starts).
+    private var cancellers: [() -> Void] = []
+    /// Every thread the run started.
+    private let threads = DispatchGroup()
 
     public init(configuration: PipelineConfiguration,
                 source: @escaping () throws -> SourceEvent<Picture, Passthrough>?,
@@ -137,102 +141,16 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         // Frames between each pool and the ordered stage after it (the smoother, the sink).
         let analysing = InFlightLimit(size: c.queueCapacity + c.workers)
         let enhancing = InFlightLimit(size: c.queueCapacity + c.workers)
-        let queues: [@Sendable () -> Void] = [{ toAnalyse.cancel() }, { toSmooth.cancel() }, { toEnhance.cancel() }, { toSink.cancel() },
-                                              { analysing.cancel() }, { enhancing.cancel() }]
-        let group = DispatchGroup()
+        lock.lock()
+        cancellers = [{ toAnalyse.cancel() }, { toSmooth.cancel() }, { toEnhance.cancel() }, { toSink.cancel() },
+                      { analysing.cancel() }, { enhancing.cancel() }]
+        lock.unlock()
         let cpuAtStart = processCPUNanoseconds()
 
-        @Sendable func fail(_ error: Error) {
-            lock.lock()
-            if firstError == nil { firstError = error }
-            lock.unlock()
-            for cancel in queues { cancel() }
-        }
-        func failed() -> Bool { lock.lock(); defer { lock.unlock() }; return firstError != nil }
-        // Stage times are the calling thread's CPU time: on a machine with fewer cores than
-        // threads, wall time would also count the waits for a core.
-        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
-            let t0 = threadCPUNanoseconds()
-            let r = try body()
-            let ms = Double(threadCPUNanoseconds() - t0) / 1e6
-            lock.lock(); stageTime[stage, default: 0] += ms; stageSamples[stage, default: []].append(ms); lock.unlock()
-            return r
-        }
-        func spawn(_ name: String, _ body: @escaping () throws -> Void) {
-            group.enter()
-            let t = Thread {
-                do { try body() } catch { fail(error) }
-                group.leave()
-            }
-            t.name = name
-            t.stackSize = 8 << 20
-            t.start()
-        }
-
-        // Source.
-        spawn("sckd-source") { [source] in
-            defer { toAnalyse.close() }
-            while !failed(), let event = try timed("source", { try source() }) {
-                switch event {
-                case let .picture(p, pts): toAnalyse.push((p, pts))
-                case let .passthrough(x): toSink.push(.passthrough(x))
-                }
-            }
-        }
-        // Phase A pool.
-        let analysers = DispatchGroup()
-        for i in 0..<c.workers {
-            analysers.enter()
-            spawn("sckd-phase-a-\(i)") { [makeWorker, c] in
-                defer { analysers.leave() }
-                let worker = try makeWorker()
-                while analysing.enter() {
-                    guard let (n, (picture, pts)) = toAnalyse.popNumbered() else { analysing.leave(); break }
-                    let image = try timed("convert in", { try worker.toImage(picture) })
-                    let L = try timed("phase A", { try worker.enhancer.estimateIllumination(image) })
-                    // The exposure that the stabilisation's gain scales is linear light's.
-                    let cells = c.smoothing <= 0 ? nil : image.cellMeans(columns: TemporalSmoother.cellColumns,
-                                                                          rows: TemporalSmoother.cellRows,
-                                                                          linearLight: c.stabiliseInput)
-                    if !toSmooth.push((n, (image, L, cells, pts))) { return }
-                }
-            }
-        }
-        spawn("sckd-phase-a-done") { analysers.wait(); toSmooth.close() }
-        // Temporal smoothing, in presentation order.
-        spawn("sckd-smoothing") { [c] in
-            defer { toEnhance.close() }
-            let smoother = TemporalSmoother(strength: c.smoothing, exposureExponent: c.exposureExponent,
-                                            stabiliseInput: c.stabiliseInput)
-            var inOrder = OrderedDelivery<Analysed>(limit: analysing)
-            while let (n, item) = toSmooth.pop() {
-                let open = inOrder.accept(n, item) { sequence, a in
-                    let L = timed("smoothing", { smoother.smooth(a.illumination, cells: a.cells) })
-                    return toEnhance.push((sequence, a.image, L, smoother.lastGain, a.pts))
-                }
-                if !open { return }
-            }
-            self.lock.lock(); self.sceneCuts = smoother.sceneCuts; self.exposureSteps = smoother.exposureSteps; self.lock.unlock()
-        }
-        // Phase B pool.
-        let enhancers = DispatchGroup()
-        for i in 0..<c.workers {
-            enhancers.enter()
-            spawn("sckd-phase-b-\(i)") { [makeWorker] in
-                defer { enhancers.leave() }
-                let worker = try makeWorker()
-                while enhancing.enter() {
-                    guard let item = toEnhance.pop() else { enhancing.leave(); break }
-                    let out = try timed("phase B", {
-                        try worker.enhancer.enhance(item.image, illumination: item.illumination, inputGain: item.gain)
-                    })
-                    let encoded = try timed("convert out", { try worker.encode(item.image, out) })
-                    if !toSink.push(.frame(item.sequence, encoded, item.pts)) { return }
-                }
-            }
-        }
-        spawn("sckd-phase-b-done") { enhancers.wait(); toSink.close() }
-
+        startSource(into: toAnalyse, passthrough: toSink)
+        startAnalysers(from: toAnalyse, to: toSmooth, limit: analysing)
+        startSmoother(from: toSmooth, to: toEnhance, limit: analysing)
+        startEnhancers(from: toEnhance, to: toSink, limit: enhancing)
         // Sink: this thread, frames reassembled in order.
         var inOrder = OrderedDelivery<(Encoded, Int64)>(limit: enhancing)
         do {
@@ -251,7 +169,8 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         } catch {
             fail(error)
         }
-        group.wait()
+        threads.wait()
+
         lock.lock()
         let error = firstError
         var stats = PipelineStats()
@@ -268,6 +187,121 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         lock.unlock()
         if let error { throw PipelineFailure(underlying: error, stats: stats) }
         return stats
+    }
+
+    // MARK: - Stages
+
+    private func startSource(into toAnalyse: BoundedQueue<(Picture, Int64)>, passthrough toSink: BoundedQueue<SinkItem>) {
+        spawn("sckd-source") { [source] in
+            defer { toAnalyse.close() }
+            while !self.failed(), let event = try self.timed("source", { try source() }) {
+                switch event {
+                case let .picture(p, pts): toAnalyse.push((p, pts))
+                case let .passthrough(x): toSink.push(.passthrough(x))
+                }
+            }
+        }
+    }
+
+    /// Convert + phase A, one thread per worker; frames leave numbered, in any order.
+    private func startAnalysers(from toAnalyse: BoundedQueue<(Picture, Int64)>, to toSmooth: BoundedQueue<(Int, Analysed)>,
+                                limit analysing: InFlightLimit) {
+        let c = configuration
+        let analysers = DispatchGroup()
+        for i in 0..<c.workers {
+            analysers.enter()
+            spawn("sckd-phase-a-\(i)") { [makeWorker] in
+                defer { analysers.leave() }
+                let worker = try makeWorker()
+                while analysing.enter() {
+                    guard let (n, (picture, pts)) = toAnalyse.popNumbered() else { analysing.leave(); break }
+                    let image = try self.timed("convert in", { try worker.toImage(picture) })
+                    let L = try self.timed("phase A", { try worker.enhancer.estimateIllumination(image) })
+                    // The exposure that the stabilisation's gain scales is linear light's.
+                    let cells = c.smoothing <= 0 ? nil : image.cellMeans(columns: TemporalSmoother.cellColumns,
+                                                                          rows: TemporalSmoother.cellRows,
+                                                                          linearLight: c.stabiliseInput)
+                    if !toSmooth.push((n, (image, L, cells, pts))) { return }
+                }
+            }
+        }
+        spawn("sckd-phase-a-done") { analysers.wait(); toSmooth.close() }
+    }
+
+    /// Temporal smoothing, in presentation order.
+    private func startSmoother(from toSmooth: BoundedQueue<(Int, Analysed)>, to toEnhance: BoundedQueue<Smoothed>,
+                               limit analysing: InFlightLimit) {
+        let c = configuration
+        spawn("sckd-smoothing") {
+            defer { toEnhance.close() }
+            let smoother = TemporalSmoother(strength: c.smoothing, exposureExponent: c.exposureExponent,
+                                            stabiliseInput: c.stabiliseInput)
+            var inOrder = OrderedDelivery<Analysed>(limit: analysing)
+            while let (n, item) = toSmooth.pop() {
+                let open = inOrder.accept(n, item) { sequence, a in
+                    let L = self.timed("smoothing", { smoother.smooth(a.illumination, cells: a.cells) })
+                    return toEnhance.push((sequence, a.image, L, smoother.lastGain, a.pts))
+                }
+                if !open { return }
+            }
+            self.lock.lock(); self.sceneCuts = smoother.sceneCuts; self.exposureSteps = smoother.exposureSteps; self.lock.unlock()
+        }
+    }
+
+    /// Phase B + convert out, one thread per worker.
+    private func startEnhancers(from toEnhance: BoundedQueue<Smoothed>, to toSink: BoundedQueue<SinkItem>,
+                                limit enhancing: InFlightLimit) {
+        let enhancers = DispatchGroup()
+        for i in 0..<configuration.workers {
+            enhancers.enter()
+            spawn("sckd-phase-b-\(i)") { [makeWorker] in
+                defer { enhancers.leave() }
+                let worker = try makeWorker()
+                while enhancing.enter() {
+                    guard let item = toEnhance.pop() else { enhancing.leave(); break }
+                    let out = try self.timed("phase B", {
+                        try worker.enhancer.enhance(item.image, illumination: item.illumination, inputGain: item.gain)
+                    })
+                    let encoded = try self.timed("convert out", { try worker.encode(item.image, out) })
+                    if !toSink.push(.frame(item.sequence, encoded, item.pts)) { return }
+                }
+            }
+        }
+        spawn("sckd-phase-b-done") { enhancers.wait(); toSink.close() }
+    }
+
+    // MARK: - Threads, errors, timing
+
+    /// Records the first error and cancels every queue, so that every stage stops promptly.
+    private func fail(_ error: Error) {
+        lock.lock()
+        if firstError == nil { firstError = error }
+        let cancel = cancellers
+        lock.unlock()
+        for c in cancel { c() }
+    }
+
+    private func failed() -> Bool { lock.lock(); defer { lock.unlock() }; return firstError != nil }
+
+    /// Stage times are the calling thread's CPU time: on a machine with fewer cores than threads,
+    /// wall time would also count the waits for a core.
+    private func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+        let t0 = threadCPUNanoseconds()
+        let r = try body()
+        let ms = Double(threadCPUNanoseconds() - t0) / 1e6
+        lock.lock(); stageTime[stage, default: 0] += ms; stageSamples[stage, default: []].append(ms); lock.unlock()
+        return r
+    }
+
+    private func spawn(_ name: String, _ body: @escaping () throws -> Void) {
+        threads.enter()
+        let t = Thread { [threads] in
+            do { try body() } catch { self.fail(error) }
+            threads.leave()
+        }
+        t.name = name
+        t.stackSize = 8 << 20
+        t.start()
     }
 }
 
