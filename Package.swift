@@ -25,16 +25,19 @@ let package = Package(
         .target(name: "CSCKDSystem"),
         // Process plumbing in Swift: stop signals, re-execution with a runtime setting.
         .target(name: "SCKDSystem", dependencies: ["CSCKDSystem"]),
-        // Hot loops in C: fused full-resolution passes, YUV <-> float, and convolutions fused with what
-        // surrounds them where oneDNN's primitives are bound by memory traffic (AVX-512).
-        .target(name: "CSCKDKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // Hot loops in C, one target per layer that owns them: picture passes and the exposure tone
+        // (core, also the shared compile settings); YUV <-> float (media); LDFC-Net's fused passes
+        // and convolutions where oneDNN's primitives are bound by memory traffic (model).
+        .target(name: "CSCKDCoreKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CSCKDMediaKernels", dependencies: ["CSCKDCoreKernels"], cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CSCKDModelKernels", dependencies: ["CSCKDCoreKernels"], cSettings: [.unsafeFlags(["-O3"])]),
 
         // Frames and the enhancer interface: shared by media, models and the pipeline.
-        .target(name: "SCKDCore", dependencies: ["CSCKDKernels"]),
+        .target(name: "SCKDCore", dependencies: ["CSCKDCoreKernels"]),
         // FFmpeg demux/decode/convert/encode/mux. Knows nothing of networks.
-        .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDKernels", "SCKDSystem", "SCKDCore"]),
+        .target(name: "SCKDMedia", dependencies: ["CFFmpeg", "CSCKDMediaKernels", "SCKDSystem", "SCKDCore"]),
         // LDFC-Net on oneDNN: safetensors weights, the graph, phases A and B. Knows nothing of video.
-        .target(name: "SCKDModel", dependencies: ["CDNNL", "CSCKDKernels", "SCKDCore"]),
+        .target(name: "SCKDModel", dependencies: ["CDNNL", "CSCKDModelKernels", "SCKDCore"]),
         // PSNR / SSIM as the reference tool computes them.
         .target(name: "SCKDMetrics"),
         // Live capture from V4L2 webcams (libv4l2), behind a mockable device interface.
@@ -58,7 +61,7 @@ let package = Package(
         .testTarget(name: "SCKDCaptureTests", dependencies: ["SCKDCapture"]),
         .testTarget(name: "SCKDPipelineTests", dependencies: ["SCKDPipeline", "SCKDCore"]),
         .testTarget(name: "SCKDClassicTests", dependencies: ["SCKDClassic", "SCKDCore"]),
-        .testTarget(name: "SCKDModelTests", dependencies: ["SCKDModel", "SCKDCore", "SCKDTestSupport", "CDNNL"],
+        .testTarget(name: "SCKDModelTests", dependencies: ["SCKDModel", "SCKDCore", "SCKDTestSupport", "CDNNL", "CSCKDModelKernels"],
                     exclude: ["Fixtures"]),  // weights files the tests open by path
         .testTarget(name: "SCKDMediaTests", dependencies: ["SCKDMedia", "SCKDCore", "SCKDTestSupport"]),
         .testTarget(name: "SCKDCLITests", dependencies: ["SCKDTestSupport"]),

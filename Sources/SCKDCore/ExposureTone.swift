@@ -1,4 +1,4 @@
-import CSCKDKernels
+import CSCKDCoreKernels
 import Foundation
 
 /// How bright an enhanced picture should be, decided from the input picture: a network trained on

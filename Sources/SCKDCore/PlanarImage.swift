@@ -1,5 +1,5 @@
 import Foundation
-import CSCKDKernels
+import CSCKDCoreKernels
 
 /// A planar float image: `channels` planes of `height` rows of `width` samples, values in [0, 1]
 /// for pictures. Planar float is what both swscale (`gbrpf32le`) and the network engines consume,

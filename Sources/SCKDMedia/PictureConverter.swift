@@ -1,5 +1,5 @@
 import CFFmpeg
-import CSCKDKernels
+import CSCKDMediaKernels
 import SCKDCore
 
 /// Decoded pictures (any pixel format FFmpeg decodes) to planar float RGB in [0, 1], through

@@ -201,7 +201,7 @@ func layoutName(_ md: MemoryDesc) -> String {
     return name
 }
 
-/// A fused pass of our own (CSCKDKernels) over a frame in bands of quarter-resolution rows, the
+/// A fused pass of our own (CSCKDModelKernels) over a frame in bands of quarter-resolution rows, the
 /// bands split between `threads` threads. The pointers it works on are read when it runs, after the
 /// plan's memories have been bound for this frame.
 final class KernelStep: PlanStep {

@@ -1,5 +1,5 @@
 import CDNNL
-import CSCKDKernels
+import CSCKDModelKernels
 import Dispatch
 import SCKDCore
 
@@ -40,7 +40,7 @@ public struct UnsupportedPrecision: Error, CustomStringConvertible {
 /// RGB is NCHW with N = 1). Primitives are created once per input size and reused.
 ///
 /// Where a primitive would be bound by memory traffic rather than arithmetic, C passes take over
-/// (CSCKDKernels, AVX-512 + bf16; `fusedBlocks: false` or another CPU keeps the primitives): the
+/// (CSCKDModelKernels, AVX-512 + bf16; `fusedBlocks: false` or another CPU keeps the primitives): the
 /// depthwise-separable blocks of a stage depth first, the real-time body's input with its 1x1
 /// convolution and calibration, phase A's 3-channel head.
 ///

@@ -1,5 +1,5 @@
 import CDNNL
-import CSCKDKernels
+import CSCKDModelKernels
 import SCKDCore
 
 /// Phase A's whole-frame context between executions. By default it takes the channel means of

@@ -1,5 +1,5 @@
 import CDNNL
-import CSCKDKernels
+import CSCKDModelKernels
 import SCKDCore
 
 /// The graph-building vocabulary of a plan: oneDNN primitives and fused C passes, each appended as

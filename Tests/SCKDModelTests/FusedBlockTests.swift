@@ -1,4 +1,4 @@
-import CSCKDKernels
+import CSCKDModelKernels
 import Foundation
 import SCKDCore
 import XCTest

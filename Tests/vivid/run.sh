@@ -7,7 +7,7 @@
 #
 #   make test-camera            (downloads the kernel package once into .cache/vivid)
 #   make soak-camera            (SOAK_SECONDS of ldfc-net-rt at 640x480, default 600: resident
-#                                memory sampled every 10 s, frames dropped; with KVM when it can)
+#                                memory sampled every 10 s, frames dropped; emulated CPU)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -87,13 +87,13 @@ chmod +x "$R/init"
 
 LOG="$WORK/console.log"
 accel=(-cpu max)
-[ -n "$SOAK" ] && [ -w /dev/kvm ] && accel=(-enable-kvm -cpu host)
+# (KVM would run the soak at native speed, but nested KVM here hangs at boot: emulated, like the test.)
 timeout $(( ${SOAK:-0} + 600 )) qemu-system-x86_64 -machine q35 "${accel[@]}" -m 3072 -smp 2 -nographic -no-reboot \
   -kernel "$VMLINUZ" -initrd "$WORK/initrd.gz" -append "console=ttyS0 quiet panic=-1" > "$LOG" 2>&1 || true
 if [ -n "$SOAK" ]; then
   tr -d '\r' < "$LOG" | sed -n '/=== soak status/,/=== soak end/p' >&2
   grep -q "=== soak status 0" "$LOG" || fail "soak: sckd camera did not finish cleanly"
-  rss=$(tr -d '\r' < "$LOG" | sed -n 's/=== rss VmRSS: *\([0-9]*\) kB/\1/p')
+  rss=$(tr -d '\r' < "$LOG" | sed -n 's/=== rss VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p')
   echo "resident memory every 10 s (MB): $(echo $rss | awk '{for(i=1;i<=NF;i++) printf "%d ", $i/1024}')" >&2
   # After the first minute (engines built, queues filled) memory must stay flat: within 10 %.
   echo $rss | awk '{ if (NF < 8) exit 1; ref=$7; mx=ref; for(i=7;i<=NF;i++) if ($i>mx) mx=$i; printf "soak: %.0f MB at one minute, %.0f MB at most after it (%+.1f %%)\n", ref/1024, mx/1024, 100*(mx-ref)/ref > "/dev/stderr"; exit !(mx <= 1.10*ref) }' \

@@ -1,5 +1,21 @@
-#ifndef SCKD_EXPOSURE_H
-#define SCKD_EXPOSURE_H
+#ifndef SCKD_KERNEL_SUPPORT_H
+#define SCKD_KERNEL_SUPPORT_H
+
+/* What every kernel target shares: how hot loops are compiled for the CPU, and exposure in linear
+ * light as one sample's arithmetic. */
+
+/* Hot loops are compiled for AVX-512 and AVX2 beside the baseline; the loader picks one for the
+ * CPU (ifunc). Not under sanitizers: ifunc resolvers run before the sanitizer runtime is up. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define SCKD_SANITIZED 1
+#endif
+#endif
+#if defined(__x86_64__) && defined(__clang__) && !defined(SCKD_SANITIZED)
+#define SCKD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SCKD_CLONES
+#endif
 
 /* A sample of an sRGB-coded picture, exposed `gain` times longer in linear light:
  * srgb(gain * linear(v)), clamped to 1, in two fused multiply-adds and a min/max.

@@ -1,9 +1,8 @@
-#include "sckd_kernels.h"
+#include "sckd_core_kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "clones.h"
 
 /* Bilinear sample positions of a coarse grid for each of `n` pixels (align-corners-false, clamped):
  * index of the left/top cell and the weight of the next one. */

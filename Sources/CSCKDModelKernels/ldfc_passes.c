@@ -1,11 +1,10 @@
-#include "sckd_kernels.h"
+#include "sckd_model_kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clones.h"
-#include "exposure.h"
+#include "sckd_kernel_support.h"
 #include "prepare_band.h"
 
 static inline int ceil_half(int n) { return (n + 1) / 2; }

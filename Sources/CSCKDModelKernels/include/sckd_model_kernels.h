@@ -1,14 +1,13 @@
-#ifndef SCKD_KERNELS_H
-#define SCKD_KERNELS_H
+#ifndef SCKD_MODEL_KERNELS_H
+#define SCKD_MODEL_KERNELS_H
 
-/* The hot loops in C, compiled for the CPU's vector units: the passes that are not convolutions
- * (each built for AVX-512, AVX2 and the baseline; the loader picks one) and, at the end, the
- * convolutions fused with their neighbours (AVX-512 with bf16 only; the engine falls back to
- * oneDNN primitives elsewhere).
+/* LDFC-Net's hot loops in C: the passes that are not convolutions (each built for AVX-512, AVX2 and
+ * the baseline; the loader picks one) and the convolutions fused with their neighbours (AVX-512
+ * with bf16 only; the engine falls back to oneDNN primitives elsewhere).
  *
- * Fused full-resolution passes of LDFC-Net's phase B. Everything at full resolution in this
- * network is elementwise on 3 planes; run as separate oneDNN primitives (resample, crop, divide,
- * three concatenation reorders, sub-pixel scatter, planar reorder, add) those passes are limited by
+ * Fused full-resolution passes of phase B. Everything at full resolution in this network is
+ * elementwise on 3 planes; run as separate oneDNN primitives (resample, crop, divide, three
+ * concatenation reorders, sub-pixel scatter, planar reorder, add) those passes are limited by
  * memory traffic, not arithmetic. Each function here is one pass over a band of rows, so a caller
  * can split a frame between threads. Semantics are those of Training/model.py. */
 
@@ -46,22 +45,6 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
  * sub-pixel 1x1 convolution at quarter resolution, channels-last [h4][w4][48] with channel
  * c * 16 + dy * 4 + dx for full pixel (4 qy + dy, 4 qx + dx). */
 void sckd_ldfc_subpixel_residual(const float *sub, float *out, int H, int W, int q_begin, int q_end);
-
-/* 8-bit planar YUV (chroma subsampled by 1 << sx horizontally, 1 << sy vertically, point-sampled
- * from the co-sited sample) to planar float RGB, not clamped:
- *   l = (Y - y_offset) * y_scale, R = l + cr_r (V - 128), G = l - cr_g (V - 128) - cb_g (U - 128),
- *   B = l + cb_b (U - 128).
- * Returns 0, or -1 when out of memory. */
-int sckd_yuv8_to_rgbf(const uint8_t *y, int y_stride, const uint8_t *u, int u_stride, const uint8_t *v, int v_stride,
-                      int sx, int sy, int width, int height, float y_offset, float y_scale, float cr_r, float cr_g,
-                      float cb_g, float cb_b, float *r, float *g, float *b);
-
-/* The inverse: luma Y = trunc(clamp(y_offset + 0.5 + y_scale (kr R + kg G + kb B), 0, 255)); chroma
- * from the mean of the RGB block each sample covers, U = trunc(clamp(128 + cb_scale (B - l) + 0.5,
- * 0, 255)), V likewise with cr_scale (R - l), l the block's luma. */
-void sckd_rgbf_to_yuv8(const float *r, const float *g, const float *b, int width, int height, int sx, int sy,
-                       float kr, float kg, float kb, float y_offset, float y_scale, float cb_scale, float cr_scale,
-                       uint8_t *y, int y_stride, uint8_t *u, int u_stride, uint8_t *v, int v_stride);
 
 /* LGC's light-guided calibration, in place on pixels [p_begin, p_end) of the feature map `g`
  * (channels-last, `channels` per pixel) guided by the illumination `l` at the same resolution
@@ -131,27 +114,6 @@ int sckd_ldfc_channel_sums(const void *h, int bf16, int C, int W, int y_begin, i
 /* Second half: h[p][c] = max(h[p][c] + add[c], 0) in place for pixels [p_begin, p_end) of a
  * channels-last map with C channels (bf16 rounded to nearest even, as oneDNN stores). */
 void sckd_ldfc_add_relu_channels(void *h, int bf16, int C, const float *add, size_t p_begin, size_t p_end);
-
-/* The sum of n floats (blocks summed in float, the blocks' sums in double). */
-double sckd_sum_f32(const float *x, size_t n);
-
-/* dst[i] = the sRGB-coded src[i] exposed `gain` times longer in linear light, clamped to [0, 1]
- * (within 2e-3 of srgb(gain * linear(v)), at the knee of the toe); gain 1 copies. src and dst may
- * be the same. */
-void sckd_expose_f32(const float *src, float *dst, size_t n, float gain);
-
-/* The mean linear light of sRGB-coded samples (clamped to [0, 1]), over one block of 64 samples in
- * every `step` blocks: the exposure of a picture in the quantity that a longer exposure scales. */
-double sckd_linear_light_mean(const float *x, size_t n, size_t step);
-
-/* How bright the result is, after a network's phase B (planar RGB, sRGB-coded, in place on y):
- * y = x' + w (y - x'), with x' = min(x_scale x, 1) the picture phase B saw (x_scale approximates its
- * exposure gain on coded values), w = exposure * the coarse `grid` (grid_w x grid_h, bilinear over the
- * picture) of how much lift each region may take; then values above `knee` rolled off softly so that 1
- * becomes `white` (knee < white < 1), and never below x', so highlights and light sources keep the input's
- * look instead of clipping. Returns 0, or -1 when out of memory. */
-int sckd_exposure_tone(const float *x, float x_scale, float *y, int width, int height, const float *grid, int grid_w,
-                       int grid_h, float exposure, float knee, float white);
 
 #ifdef __cplusplus
 }

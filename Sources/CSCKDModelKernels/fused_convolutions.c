@@ -1,4 +1,4 @@
-#include "sckd_kernels.h"
+#include "sckd_model_kernels.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,12 +1,10 @@
-#include "sckd_kernels.h"
+#include "sckd_media_kernels.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clones.h"
-#include "exposure.h"
+#include "sckd_kernel_support.h"
 
 SCKD_CLONES
 static void rgb_row(const uint8_t *restrict yr, const float *restrict dr, const float *restrict dg,
@@ -81,72 +79,4 @@ void sckd_rgbf_to_yuv8(const float *r, const float *g, const float *b, int width
             vrow[cx] = clamp_byte(128 + cr_scale * (sr - l) + 0.5f);
         }
     }
-}
-
-SCKD_CLONES
-static float block_sum(const float *restrict x, size_t n) {
-    float lanes[16] = {0};  /* 16 independent sums: vectorises without reassociating */
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) lanes[k] += x[i + k];
-    float s = 0;
-    for (; i < n; i++) s += x[i];
-    for (int k = 0; k < 16; k++) s += lanes[k];
-    return s;
-}
-
-double sckd_sum_f32(const float *x, size_t n) {
-    double total = 0;
-    for (size_t i = 0; i < n; i += 4096) total += block_sum(x + i, n - i < 4096 ? n - i : 4096);
-    return total;
-}
-
-SCKD_CLONES
-static void expose_block(const float *restrict src, float *restrict dst, size_t n, float gain, float k) {
-    for (size_t i = 0; i < n; i++) {
-        float e = sckd_expose(src[i], gain, k);
-        dst[i] = e > 0.0f ? e : 0.0f;
-    }
-}
-
-void sckd_expose_f32(const float *src, float *dst, size_t n, float gain) {
-    if (gain == 1.0f) {
-        if (dst != src) memmove(dst, src, n * sizeof(float));
-        return;
-    }
-    expose_block(src, dst, n, gain, powf(gain, 1.0f / 2.4f));
-}
-
-/* linear(v) on a grid of 1024 steps over [0, 1], interpolated: within 2e-6 of the formula. */
-enum { LINEAR_STEPS = 1024 };
-static float linear_table[LINEAR_STEPS + 1];
-static pthread_once_t linear_once = PTHREAD_ONCE_INIT;
-
-static void fill_linear_table(void) {
-    for (int i = 0; i <= LINEAR_STEPS; i++) {
-        double v = (double)i / LINEAR_STEPS;
-        linear_table[i] = (float)(v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4));
-    }
-}
-
-double sckd_linear_light_mean(const float *x, size_t n, size_t step) {
-    pthread_once(&linear_once, fill_linear_table);
-    if (step == 0) step = 1;
-    double total = 0;
-    size_t count = 0;
-    /* Whole blocks of 64 samples, one block in `step`: the rest of the picture is not read at all
-     * (a stride over single samples would still bring in every cache line). */
-    for (size_t b = 0; b < n; b += 64 * step) {
-        size_t end = b + 64 < n ? b + 64 : n;
-        for (size_t i = b; i < end; i++, count++) {
-            float v = x[i] * LINEAR_STEPS;
-            v = v > 0.0f ? v : 0.0f;
-            v = v < (float)LINEAR_STEPS ? v : (float)LINEAR_STEPS;
-            int j = (int)v;
-            j = j < LINEAR_STEPS ? j : LINEAR_STEPS - 1;
-            float t = v - (float)j;
-            total += linear_table[j] + t * (linear_table[j + 1] - linear_table[j]);
-        }
-    }
-    return count ? total / (double)count : 0;
 }
