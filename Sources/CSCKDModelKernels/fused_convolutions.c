@@ -13,8 +13,8 @@
  *    the blocks of a stage (depth first, row by row).
  *
  * As two oneDNN primitives the block is bound by memory traffic, not arithmetic: the depthwise
- * convolution reads the feature map and writes its result (4.2x its arithmetic at 48 channels,
- * measured), then the 1x1 reads that result and the map again and writes the map. Here the
+ * convolution reads the feature map and writes its result (several times its arithmetic's time at
+ * 48 channels), then the 1x1 reads that result and the map again and writes the map. Here the
  * depthwise result of a few pixels lives in a buffer in L1 and goes straight into the 1x1, so each
  * block reads its input once and writes its output once.
  *

@@ -98,7 +98,7 @@ final class Plan {
             try wholeFrameContext(aLast, into: &phaseA)
         }
         if fusedBlocks, cfg.aCh == 16, sckd_ldfc_ds_block_available(16, dt == dnnl_bf16 ? 1 : 0) != 0 {
-            // Three output channels leave oneDNN's vectorised kernels (7x the arithmetic's time):
+            // Three output channels leave oneDNN's vectorised kernels (many times the arithmetic's time):
             // a C pass vectorised over pixels, writing the planar map directly.
             let (headW, headB, src, out) = (weights["a_head.weight"], weights["a_head.bias"], aLast, illuminationOut)
             let (bf16, hh, hw) = (Int32(dt == dnnl_bf16 ? 1 : 0), Int32(h4), Int32(w4))

@@ -14,7 +14,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     public let capacity: Int
     public let policy: OverflowPolicy
     /// Slots before `head` are popped and hold nil: a popped frame must not stay referenced here
-    /// until the next compaction (that kept 60-odd 11 MB frames alive per queue).
+    /// until the next compaction (that kept dozens of full frames alive per queue).
     private var items: [Element?] = []
     private var head = 0
     private var closed = false
