@@ -7,7 +7,8 @@
 #
 #   make test-camera            (downloads the kernel package once into .cache/vivid)
 #   make soak-camera            (SOAK_SECONDS of ldfc-net-rt at 640x480, default 600: resident
-#                                memory sampled every 10 s, frames dropped; emulated CPU)
+#                                memory sampled every 10 s, must not keep growing; frames
+#                                dropped are reported: the emulated CPU is far slower than real)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -95,9 +96,10 @@ if [ -n "$SOAK" ]; then
   grep -q "=== soak status 0" "$LOG" || fail "soak: sckd camera did not finish cleanly"
   rss=$(tr -d '\r' < "$LOG" | sed -n 's/=== rss VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p')
   echo "resident memory every 10 s (MB): $(echo $rss | awk '{for(i=1;i<=NF;i++) printf "%d ", $i/1024}')" >&2
-  # After the first minute (engines built, queues filled) memory must stay flat: within 10 %.
-  echo $rss | awk '{ if (NF < 8) exit 1; ref=$7; mx=ref; for(i=7;i<=NF;i++) if ($i>mx) mx=$i; printf "soak: %.0f MB at one minute, %.0f MB at most after it (%+.1f %%)\n", ref/1024, mx/1024, 100*(mx-ref)/ref > "/dev/stderr"; exit !(mx <= 1.10*ref) }' \
-    || fail "soak: resident memory grew by more than 10 % after the first minute"
+  # A leak grows for as long as the run: the second half's peak must stay within 10 % of the
+  # first half's (which includes the warm-up: engines built, queues and recycled buffers filled).
+  echo $rss | awk '{ if (NF < 8) exit 1; h=int(NF/2); a=0; b=0; for(i=1;i<=h;i++) if ($i>a) a=$i; for(i=h+1;i<=NF;i++) if ($i>b) b=$i; printf "soak: peak %.0f MB in the first half, %.0f MB in the second (%+.1f %%)\n", a/1024, b/1024, 100*(b-a)/a > "/dev/stderr"; exit !(b <= 1.10*a) }' \
+    || fail "soak: resident memory kept growing (second half's peak more than 10 % above the first's)"
   echo "soak-camera: passed" >&2
   exit 0
 fi
