@@ -279,3 +279,44 @@ void sckd_ldfc_add_relu_channels(void *h, int bf16, int C, const float *add, siz
     else
         add_relu_f32((float *)h + p_begin * C, C, add, p_end - p_begin);
 }
+
+/* One row of the residual in float, channel-major (3 x n), from n channels-last feature pixels. */
+SCKD_CLONES
+static void pointwise3_row(const float *restrict f, int C, const float *restrict w, const float *restrict bias,
+                           float *restrict r, int n) {
+    for (int x = 0; x < n; x++) {
+        const float *fx = f + (size_t)x * C;
+        float a0 = bias[0], a1 = bias[1], a2 = bias[2];
+        for (int c = 0; c < C; c++) {
+            a0 += w[c] * fx[c];
+            a1 += w[C + c] * fx[c];
+            a2 += w[2 * C + c] * fx[c];
+        }
+        r[x] = a0;
+        r[n + x] = a1;
+        r[2 * n + x] = a2;
+    }
+}
+
+int sckd_ldfc_output_1x1(const void *f, int bf16, int C, const float *w, const float *bias, float *out, int H, int W,
+                         int y_begin, int y_end) {
+    const size_t plane = (size_t)H * W;
+    float *r = malloc(sizeof(float) * 3 * (size_t)W);
+    float *row = bf16 ? malloc(sizeof(float) * (size_t)W * C) : NULL;
+    if (!r || (bf16 && !row)) { free(r); free(row); return -1; }
+    for (int y = y_begin; y < y_end; y++) {
+        const float *fy;
+        if (bf16) {
+            const uint16_t *h = (const uint16_t *)f + (size_t)y * W * C;
+            for (size_t i = 0; i < (size_t)W * C; i++) row[i] = from_bf16(h[i]);
+            fy = row;
+        } else {
+            fy = (const float *)f + (size_t)y * W * C;
+        }
+        pointwise3_row(fy, C, w, bias, r, W);
+        for (int c = 0; c < 3; c++) add_clamp_row(out + c * plane + (size_t)y * W, r + (size_t)c * W, W);
+    }
+    free(r);
+    free(row);
+    return 0;
+}

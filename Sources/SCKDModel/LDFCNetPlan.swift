@@ -247,12 +247,25 @@ final class Plan {
         if let f {
             try subpixelUp("l_up", factor: 2, src: g, dst: f, accumulate: true, into: &phaseB)
             for i in 0..<cfg.fBlocks { try resBlock("f_blocks.\(i)", f, into: &phaseB) }
-            let blocked = try conv("f_out", src: f, out: 3, k: 1, stride: 1, into: &phaseB)
-            let residual = try DNNLMemory(full3, ctx)
-            keep.append(residual)
-            try reorder("f_out.planar", from: blocked, to: residual, into: &phaseB)
-            try binary("output", dnnl_binary_add, output: output, src0: residual, src1: output,
-                       post: [.clip(lower: 0, upper: 1)], into: &phaseB)
+            if fusedBlocks {
+                // A convolution to 3 channels leaves oneDNN's vectorised kernels (on AVX2 it runs
+                // the reference one); as a C pass it also takes the planar reorder and the add.
+                let weightsOut = Pinned(weights["f_out.weight"]), biasOut = Pinned(weights["f_out.bias"])
+                keep += [weightsOut, biasOut]
+                let (C, bf16) = (Int32(cfg.fCh), Int32(dt == dnnl_bf16 ? 1 : 0))
+                phaseB.append(KernelStep(name: "f_out+output", layouts: "src acdb  dst abcd (fused add, clamp)", rows: h,
+                                         threads: threads) { begin, end in
+                    sckd_ldfc_output_1x1(f.pointer, bf16, C, weightsOut.pointer, biasOut.pointer,
+                                         outB.pointer.assumingMemoryBound(to: Float.self), fh, fw, Int32(begin), Int32(end))
+                })
+            } else {
+                let blocked = try conv("f_out", src: f, out: 3, k: 1, stride: 1, into: &phaseB)
+                let residual = try DNNLMemory(full3, ctx)
+                keep.append(residual)
+                try reorder("f_out.planar", from: blocked, to: residual, into: &phaseB)
+                try binary("output", dnnl_binary_add, output: output, src0: residual, src1: output,
+                           post: [.clip(lower: 0, upper: 1)], into: &phaseB)
+            }
         } else {
             // The 4x4 stride-4 transposed convolution as a 1x1 convolution to 16 x 3 channels at
             // 1/4 resolution, channel-major (c, dy, dx) so that each 4 neighbouring pixels of a row

@@ -46,6 +46,14 @@ int sckd_ldfc_prepare(const float *x, float gain, const float *illum, float *coa
  * c * 16 + dy * 4 + dx for full pixel (4 qy + dy, 4 qx + dx). */
 void sckd_ldfc_subpixel_residual(const float *sub, float *out, int H, int W, int q_begin, int q_end);
 
+/* The quality model's last step on rows [y_begin, y_end): out = clamp(out + bias + w f, 0, 1) per
+ * pixel, where `out` is planar 3 x H x W holding E, f the channels-last full-resolution feature map
+ * (C channels, float or, when `bf16`, bfloat16) and w the 1x1 convolution's (3, C) weights. One pass
+ * instead of a convolution to 3 channels (which oneDNN runs with its reference kernel on AVX2), a
+ * planar reorder and an add. Returns 0, or -1 when out of memory. */
+int sckd_ldfc_output_1x1(const void *f, int bf16, int C, const float *w, const float *bias, float *out, int H, int W,
+                         int y_begin, int y_end);
+
 /* LGC's light-guided calibration, in place on pixels [p_begin, p_end) of the feature map `g`
  * (channels-last, `channels` per pixel) guided by the illumination `l` at the same resolution
  * (channels-last, 3 per pixel), both float or both bfloat16 (`bf16`):
