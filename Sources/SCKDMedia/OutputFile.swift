@@ -21,6 +21,8 @@ public struct OutputFile {
     public let kind: Kind
     /// What is opened for writing: the temporary file, the special file itself, or "pipe:1".
     public let writePath: String
+    /// What a finished regular file is renamed onto: `path`, or the file its symbolic link names.
+    private let target: String
     public var isPipe: Bool { kind == .pipe }
 
     public init(path: String, overwrite: Bool, inputPath: String?) throws {
@@ -33,6 +35,7 @@ public struct OutputFile {
         if path == "-" {
             kind = .pipe
             writePath = "pipe:1"
+            target = path
             return
         }
         if path.isEmpty { throw MediaError.cannotOpenOutput(path: path, reason: "empty file name") }
@@ -46,6 +49,7 @@ public struct OutputFile {
             if type != S_IFREG || path.hasPrefix("/dev/") || path.hasPrefix("/proc/") {
                 kind = .special
                 writePath = path
+                target = path
                 return
             }
             if !overwrite { throw MediaError.outputExists(path: path) }
@@ -56,7 +60,7 @@ public struct OutputFile {
         }
         kind = .regular
         // Through a symbolic link (even a dangling one) to the file it names.
-        let target = Self.linkTarget(path) ?? path
+        target = Self.linkTarget(path) ?? path
         let url = URL(fileURLWithPath: target)
         let dir = url.deletingLastPathComponent().path
         var isDir: ObjCBool = false
@@ -99,7 +103,6 @@ public struct OutputFile {
     /// Moves the finished temporary file into place, with the permissions of the file it replaces.
     public func commit() throws {
         guard kind == .regular else { return }
-        let target = Self.linkTarget(path) ?? path
         var old = stat()
         if stat(target, &old) == 0 { chmod(writePath, old.st_mode & 0o7777) }
         if rename(writePath, target) != 0 {

@@ -107,8 +107,7 @@ struct CameraCommand: ParsableCommand {
             let destination = try OutputFile(path: output!, overwrite: overwrite, inputPath: nil)
             let writer = try VideoWriter(output: destination, settings: EncoderSettings(codec: codec, preset: preset, container: format),
                                          video: info, copiedStreams: [])
-            let (probe, note) = try modelOptions.makeEnhancer(defaultNetwork: "ldfc-net-rt")
-            if let note { console.info(note) }
+            let probe = try modelOptions.makeEnhancer(defaultNetwork: "ldfc-net-rt", telling: console)
             let (configuration, threads) = PipelineConfiguration.planned(
                 for: probe, networkThreads: modelOptions.threads, queueCapacity: 2, policy: .dropOldest, smoothing: temporalSmoothing)
             var options = modelOptions

@@ -59,9 +59,9 @@ struct CommandError: Error, CustomStringConvertible {
 /// Runs a job and turns how it failed into the exit status a user sees: its own status if it set
 /// one, 141 when the reader of stdout went away (as a process killed by SIGPIPE, but after
 /// cleaning up), 130 after a stop signal, else 1, each failure said in one line.
-func reportingFailures(_ console: Console, _ body: () throws -> Void) throws {
+func reportingFailures<T>(_ console: Console, _ body: () throws -> T) throws -> T {
     do {
-        try body()
+        return try body()
     } catch MediaError.outputPipeClosed {
         console.endProgress()
         throw ExitCode(141)

@@ -71,7 +71,6 @@ struct Enhance: ParsableCommand {
     func run() throws {
         StopSignal.install()
         let console = Console(quiet: quiet, forceProgress: progress)
-        defer { console.endProgress() }
         try reportingFailures(console) {
             let destination = try OutputFile(path: output, overwrite: overwrite, inputPath: input)
             let reader = try VideoReader(path: input, copyAudio: !noAudio)
@@ -83,8 +82,7 @@ struct Enhance: ParsableCommand {
             for note in writer.notes { console.info(note) }
             // Probe the model once here (errors surface before any thread starts); every worker
             // then makes its own engine on its own thread.
-            let (probe, note) = try modelOptions.makeEnhancer()
-            if let note { console.info(note) }
+            let probe = try modelOptions.makeEnhancer(telling: console)
             let v = reader.video
             let (configuration, threads) = PipelineConfiguration.planned(
                 for: probe, workers: workers, networkThreads: modelOptions.threads, queueCapacity: 4, policy: .block,

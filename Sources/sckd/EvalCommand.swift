@@ -53,22 +53,15 @@ struct EvalCommand: ParsableCommand {
             throw ExitCode.failure
         }
         // Every destination is checked before the first picture is scored.
-        let jsonFile: OutputFile?
-        var saved: [String: OutputFile] = [:]
         let inputs = Array(lows.values) + Array(highs.values)
-        let enhancer: FrameEnhancer
-        do {
-            jsonFile = try json.map { try OutputFile(path: $0, overwrite: overwrite, inputs: inputs) }
+        let (jsonFile, saved, enhancer) = try reportingFailures(console) {
+            let jsonFile = try json.map { try OutputFile(path: $0, overwrite: overwrite, inputs: inputs) }
+            var saved: [String: OutputFile] = [:]
             if let save {
                 try OutputFile.makeFolder(save, inputFolders: [low, high])
                 for name in common { saved[name] = try OutputFile(path: "\(save)/\(name).png", overwrite: overwrite, inputs: inputs) }
             }
-            let (e, note) = try modelOptions.makeEnhancer()
-            if let note { console.info(note) }
-            enhancer = e
-        } catch {
-            console.error("\(error)")
-            throw ExitCode.failure
+            return (jsonFile, saved, try modelOptions.makeEnhancer(telling: console))
         }
         print("image                PSNR     SSIM   PSNR_GTmean     ms")
         var rows: [[String: Any]] = []

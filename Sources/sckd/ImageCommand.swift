@@ -32,17 +32,7 @@ struct ImageCommand: ParsableCommand {
     func run() throws {
         StopSignal.install()
         let console = Console(quiet: quiet, forceProgress: false)
-        let jobs: [(input: String, output: OutputFile)]
-        let enhancer: FrameEnhancer
-        do {
-            jobs = try plan()
-            let (e, note) = try modelOptions.makeEnhancer()
-            if let note { console.info(note) }
-            enhancer = e
-        } catch {
-            console.error("\(error)")
-            throw ExitCode.failure
-        }
+        let (jobs, enhancer) = try reportingFailures(console) { (try plan(), try modelOptions.makeEnhancer(telling: console)) }
         var failures = 0
         for job in jobs {
             if StopSignal.isRequested { throw ExitCode(130) }

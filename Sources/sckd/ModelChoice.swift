@@ -99,6 +99,13 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
+    /// The enhancer, with `auto`'s fallback (or an untrained export) said on the console.
+    func makeEnhancer(defaultNetwork: String = "ldfc-net", telling console: Console) throws -> FrameEnhancer {
+        let (enhancer, note) = try makeEnhancer(defaultNetwork: defaultNetwork)
+        if let note { console.info(note) }
+        return enhancer
+    }
+
     private func network(_ w: LDFCNetWeights, tiled: Bool) throws -> FrameEnhancer {
         let engine = try LDFCNetEngine(weights: w, threads: threads ?? 0, precision: precision)
         return ToneMappedEnhancer(tiled ? TiledEnhancer(engine: engine) : engine, tone: ExposureTone(exposure: exposure))
