@@ -6,7 +6,7 @@ BIN := .build/release/sckd
 APT_PACKAGES := pkg-config time ffmpeg libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libdnnl-dev libv4l-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup deps apt-deps python-deps build release test test-swift test-python test-camera soak-camera test-tsan fuzz demo samples train-teacher clean
+.PHONY: setup deps apt-deps python-deps build release test test-swift test-python test-camera soak-camera test-tsan test-cluster fuzz demo samples train-teacher clean
 
 setup: deps release
 
@@ -22,10 +22,10 @@ apt-deps:
 
 # The CPU build of PyTorch (never the default wheel: it drags in gigabytes of CUDA).
 python-deps:
-	@$(PYTHON) -c "import torch, numpy, scipy, PIL, safetensors, pytest, onnx, onnxruntime" 2>/dev/null || { \
+	@$(PYTHON) -c "import torch, numpy, scipy, PIL, safetensors, pytest, onnx, onnxruntime, yaml" 2>/dev/null || { \
 	  $(PYTHON) -m pip install -q torch==2.13.0+cpu 2>/dev/null || \
 	  $(PYTHON) -m pip install -q torch==2.13.0+cpu --index-url https://download.pytorch.org/whl/cpu; \
-	  $(PYTHON) -m pip install -q -r Training/requirements.txt -r Benchmarks/requirements.txt; }
+	  $(PYTHON) -m pip install -q -r Training/requirements.txt -r Benchmarks/requirements.txt -r Cluster/requirements.txt; }
 
 build:
 	$(SWIFT) build
@@ -41,7 +41,7 @@ test-swift:
 
 test-python:
 	cd Training && $(PYTHON) -m pytest -q tests
-	$(PYTHON) -m pytest -q Benchmarks/tests
+	$(PYTHON) -m pytest -q Benchmarks/tests Cluster/tests
 
 # The pipeline's threads under ThreadSanitizer (a build of its own in .build-tsan).
 test-tsan:
@@ -64,6 +64,16 @@ test-camera: release
 SOAK_SECONDS ?= 600
 soak-camera: release
 	SOAK_SECONDS=$(SOAK_SECONDS) bash Tests/vivid/run.sh
+
+# A one-node Slurm cluster on this machine (Debian's slurm-wlm and munge, installed if missing)
+# enhances a clip as a job array and joins it; then a killed task is re-run alone.
+test-cluster: release
+	@missing=$$(for p in slurm-wlm munge; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	bash Cluster/slurm/test-cluster.sh
 
 # Enhances the bundled night clip and scores it against its ground truth.
 demo: release

@@ -44,12 +44,14 @@ let package = Package(
         .target(name: "SCKDCapture", dependencies: ["CV4L2", "SCKDCore"]),
         // The classical Retinex baseline enhancer.
         .target(name: "SCKDClassic", dependencies: ["SCKDCore"]),
+        // Segment-parallel processing: manifests of keyframe-aligned segments, part checks, joins.
+        .target(name: "SCKDSegments", dependencies: ["SCKDMedia"]),
         // Source (a file, a camera) -> enhance -> sink: threads, queues, smoothing, the jobs.
         .target(name: "SCKDPipeline", dependencies: ["SCKDCore", "SCKDMedia", "SCKDCapture", "SCKDSystem"]),
         .executableTarget(
             name: "sckd",
             dependencies: [
-                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDModel", "SCKDMetrics", "SCKDPipeline", "SCKDCapture", "SCKDSystem",
+                "SCKDCore", "SCKDMedia", "SCKDClassic", "SCKDModel", "SCKDMetrics", "SCKDPipeline", "SCKDCapture", "SCKDSystem", "SCKDSegments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "SCKDModelTests", dependencies: ["SCKDModel", "SCKDCore", "SCKDTestSupport", "CDNNL", "CSCKDModelKernels"],
                     exclude: ["Fixtures"]),  // weights files the tests open by path
         .testTarget(name: "SCKDMediaTests", dependencies: ["SCKDMedia", "SCKDCore", "SCKDTestSupport"]),
+        .testTarget(name: "SCKDSegmentsTests", dependencies: ["SCKDSegments", "SCKDMedia", "SCKDTestSupport"]),
         .testTarget(name: "SCKDCLITests", dependencies: ["SCKDTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -42,6 +42,9 @@ static inline int sckd_av_fmt_globalheader(void) { return AVFMT_GLOBALHEADER; }
 static inline int sckd_av_fmt_nofile(void) { return AVFMT_NOFILE; }
 static inline int sckd_av_frame_flag_corrupt(void) { return AV_FRAME_FLAG_CORRUPT; }
 static inline int sckd_av_pkt_flag_corrupt(void) { return AV_PKT_FLAG_CORRUPT; }
+static inline int sckd_av_pkt_flag_key(void) { return AV_PKT_FLAG_KEY; }
+static inline int sckd_av_pkt_flag_discard(void) { return AV_PKT_FLAG_DISCARD; }
+static inline int sckd_avseek_flag_backward(void) { return AVSEEK_FLAG_BACKWARD; }
 static inline int sckd_av_codec_cap_variable_frame_size(void) { return AV_CODEC_CAP_VARIABLE_FRAME_SIZE; }
 static inline int sckd_av_log_quiet(void) { return AV_LOG_QUIET; }
 static inline int sckd_av_log_error(void) { return AV_LOG_ERROR; }

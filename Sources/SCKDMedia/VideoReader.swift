@@ -295,6 +295,17 @@ public final class VideoReader {
         }
     }
 
+    /// Starts reading at the last video keyframe at or before `pts` (in the video's time base),
+    /// before the first `next()`. Containers with an index (mp4, mkv) land exactly there; without
+    /// one FFmpeg may land earlier, so callers still check the timestamps they get.
+    public func seekVideo(toKeyframeAtOrBefore pts: Int64) throws {
+        precondition(lastPts == Int64.min, "seek before reading")
+        let rc = av_seek_frame(format, videoIndex, pts, sckd_avseek_flag_backward())
+        if rc < 0 { throw MediaError.decodeFailed(path: path, reason: "cannot seek to \(pts): \(avErrorString(rc))") }
+        // The index no longer counts what is read from here.
+        listedPackets = 0
+    }
+
     private func startDraining() {
         draining = true
         avcodec_send_packet(decoder, nil)  // the NULL packet: flush every delayed frame

@@ -55,25 +55,15 @@ public final class VideoWriter {
     /// False for muxers that write nothing (`-f null`: the pipeline without the cost of a file).
     private var writesFile = true
 
+    /// - Parameter metadata: global tags for the container (where it keeps them).
     public init(output: OutputFile, settings: EncoderSettings, video: VideoStreamInfo,
-                copiedStreams: [(parameters: UnsafeMutablePointer<AVCodecParameters>, timeBase: AVRational)]) throws {
+                copiedStreams: [(parameters: UnsafeMutablePointer<AVCodecParameters>, timeBase: AVRational)],
+                metadata: [String: String] = [:]) throws {
         self.output = output
         self.settings = settings
         self.video = video
         av_log_set_level(sckd_av_log_quiet())  // errors are ours to report, in one line
-        let ofmt: UnsafePointer<AVOutputFormat>
-        if let name = settings.container {
-            // A muxer name (matroska, yuv4mpegpipe) or a file extension (mkv, y4m).
-            guard let f = av_guess_format(name, nil, nil) ?? av_guess_format(nil, "x.\(name)", nil) else {
-                throw MediaError.unknownContainer(name: name)
-            }
-            ofmt = f
-        } else if output.isPipe {
-            throw MediaError.cannotGuessContainer(path: output.path)
-        } else {
-            guard let f = av_guess_format(nil, output.path, nil) else { throw MediaError.cannotGuessContainer(path: output.path) }
-            ofmt = f
-        }
+        let ofmt = try Self.outputFormat(container: settings.container, output: output)
         let formatName = String(cString: ofmt.pointee.name)
         let codec = try Self.chooseEncoder(settings.codec, for: ofmt)
         self.codec = codec
@@ -134,6 +124,7 @@ public final class VideoWriter {
             copiedTimeBase.append(timeBase)
         }
 
+        for (key, value) in metadata { av_dict_set(&oc.pointee.metadata, key, value, 0) }
         writesFile = (ofmt.pointee.flags & sckd_av_fmt_nofile()) == 0
         if writesFile {
             let orc = avio_open(&oc.pointee.pb, output.writePath, AVIO_FLAG_WRITE)
@@ -230,6 +221,20 @@ public final class VideoWriter {
         avcodec_free_context(&e)
         encoder = nil
         output.discard()
+    }
+
+    /// The muxer `-f` names (a muxer name such as matroska, or a file extension such as mkv), else
+    /// the one the output's name implies.
+    static func outputFormat(container: String?, output: OutputFile) throws -> UnsafePointer<AVOutputFormat> {
+        if let name = container {
+            guard let f = av_guess_format(name, nil, nil) ?? av_guess_format(nil, "x.\(name)", nil) else {
+                throw MediaError.unknownContainer(name: name)
+            }
+            return f
+        }
+        if output.isPipe { throw MediaError.cannotGuessContainer(path: output.path) }
+        guard let f = av_guess_format(nil, output.path, nil) else { throw MediaError.cannotGuessContainer(path: output.path) }
+        return f
     }
 
     /// Whether the muxer can take this copied stream. Muxers that do not say (query < 0) are

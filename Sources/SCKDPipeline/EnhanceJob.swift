@@ -5,10 +5,13 @@ import SCKDMedia
 
 public enum PipelineError: Error, CustomStringConvertible {
     case noFrames(path: String)
+    /// Stopped (Ctrl-C) in a run that writes all or nothing.
+    case stopped(path: String)
 
     public var description: String {
         switch self {
         case let .noFrames(p): return "no video frame of '\(p)' could be decoded"
+        case let .stopped(p): return "stopped before the end: nothing written to '\(p)'"
         }
     }
 }
@@ -49,7 +52,7 @@ extension PipelineFailure {
     public func finalise(_ writer: VideoWriter) {
         var pipeClosed = false
         if case MediaError.outputPipeClosed? = underlying as? MediaError { pipeClosed = true }
-        if stats.frames > 0 && !pipeClosed {
+        if writer.framesWritten > 0 && !pipeClosed {
             try? writer.finish()
         } else {
             writer.abort()
@@ -68,6 +71,22 @@ public struct EnhanceReport: Sendable {
     public let stats: PipelineStats
 }
 
+/// The part of a video a job writes: the frames with presentation timestamps in [start, end). The
+/// frames from `warmUpFrom` to `start` go through the pipeline, so that the temporal smoother is
+/// settled by the first frame written (segments enhanced apart join without a seam), but are not
+/// written; earlier ones are decoded (to get there from a keyframe) and dropped.
+public struct FrameWindow: Sendable, Equatable {
+    public let warmUpFrom: Int64
+    public let start: Int64
+    public let end: Int64?
+
+    public init(warmUpFrom: Int64, start: Int64, end: Int64?) {
+        self.warmUpFrom = min(warmUpFrom, start)
+        self.start = start
+        self.end = end
+    }
+}
+
 /// A video file (or stream) through the enhancement pipeline into the writer: the FFmpeg side of
 /// `EnhancePipeline`. Frames are decoded on the source thread, converted and enhanced on the
 /// worker threads, muxed on the calling thread in presentation order. On an error after some
@@ -83,6 +102,14 @@ public final class EnhanceJob {
     let onProgress: ((JobProgress) -> Void)?
     /// Stop reading after this many pictures (benchmarks).
     public var maxFrames: Int?
+    /// Write only these frames (a segment of a longer video); the reader must already stand at
+    /// or before `warmUpFrom`.
+    public var window: FrameWindow?
+    /// The frames the run will write, for progress (default: the container's count).
+    public var expectedFrames: Int?
+    /// Whether a run that fails or is stopped after writing some frames finalises them (a file
+    /// that plays); false: all or nothing, the destination keeps what it had (segment parts).
+    public var finalisesPartialOutput = true
 
     /// `writer` must be made for `compare`'s output size (twice the width for side by side).
     public init(reader: VideoReader, writer: VideoWriter, configuration: PipelineConfiguration, compare: CompareMode = .off,
@@ -100,19 +127,27 @@ public final class EnhanceJob {
         let elapsed = { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let reader = self.reader, writer = self.writer, makeEnhancer = self.makeEnhancer, compare = self.compare
         let limit = maxFrames ?? Int.max
+        let window = self.window
         var read = 0
         let (w, h) = (reader.video.width, reader.video.height)
         let pipeline = EnhancePipeline<DecodedPicture, EncoderFrame, CopiedPacket>(
             configuration: configuration,
             source: {
-                guard read < limit else { return nil }
-                switch try reader.next() {
-                case let .picture(p)?:
-                    read += 1
-                    return .picture(p, pts: p.pts)
-                case let .packet(p)?: return .passthrough(p)
-                case nil: return nil
+                while read < limit {
+                    switch try reader.next() {
+                    case let .picture(p)?:
+                        if let window {
+                            // Decoded pictures come in presentation order: past the end, all are.
+                            if let end = window.end, p.pts >= end { return nil }
+                            if p.pts < window.warmUpFrom { continue }
+                        }
+                        read += 1
+                        return .picture(p, pts: p.pts)
+                    case let .packet(p)?: return .passthrough(p)
+                    case nil: return nil
+                    }
                 }
+                return nil
             },
             makeWorker: {
                 let toRGB = PictureToRGB(width: w, height: h)
@@ -122,25 +157,34 @@ public final class EnhanceJob {
             })
         let stats: PipelineStats
         do {
+            let expected = expectedFrames ?? reader.video.estimatedFrameCount
             stats = try pipeline.run(
-                writeFrame: { try writer.write($0, pts: $1) },
+                writeFrame: { frame, pts in
+                    if let window, pts < window.start { return }  // warm-up
+                    try writer.write(frame, pts: pts)
+                },
                 writePassthrough: { try writer.write($0) },
-                onFrame: { [onProgress] n in
-                    onProgress?(JobProgress(frames: n, expectedFrames: reader.video.estimatedFrameCount, elapsed: elapsed()))
+                onFrame: { [onProgress] _ in
+                    onProgress?(JobProgress(frames: writer.framesWritten, expectedFrames: expected, elapsed: elapsed()))
                 })
         } catch let failure as PipelineFailure {
-            failure.finalise(writer)
+            if finalisesPartialOutput { failure.finalise(writer) } else { writer.abort() }
             throw failure.underlying
         }
+        let interrupted = reader.interrupted || StopSignal.isRequested
+        if interrupted && !finalisesPartialOutput {
+            writer.abort()
+            throw PipelineError.stopped(path: writer.output.path)
+        }
         do {
-            if stats.frames == 0 { throw PipelineError.noFrames(path: reader.path) }
+            if writer.framesWritten == 0 { throw PipelineError.noFrames(path: reader.path) }
             try writer.finish()
         } catch {
             writer.abort()
             throw error
         }
-        return EnhanceReport(frames: stats.frames, corruptFrames: reader.corruptFrames,
-                             interrupted: reader.interrupted || StopSignal.isRequested, endedEarly: reader.endedEarly,
+        return EnhanceReport(frames: writer.framesWritten, corruptFrames: reader.corruptFrames,
+                             interrupted: interrupted, endedEarly: reader.endedEarly,
                              elapsed: elapsed(), bytesWritten: writer.bytesWritten, stats: stats)
     }
 }

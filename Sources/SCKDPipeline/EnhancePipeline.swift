@@ -1,5 +1,6 @@
 import Foundation
 import SCKDCore
+import SCKDSystem
 
 /// What a source yields: a picture to enhance (with its presentation timestamp) or something to
 /// pass through untouched (a copied audio packet).
@@ -50,7 +51,7 @@ public struct PipelineConfiguration: Sendable {
     public static func planned(for probe: FrameEnhancer, workers: Int? = nil, networkThreads: Int? = nil,
                                queueCapacity: Int, policy: OverflowPolicy, smoothing: Float)
         -> (configuration: PipelineConfiguration, threadsPerWorker: Int) {
-        let plan = ThreadPlan(cores: ProcessInfo.processInfo.activeProcessorCount, workers: workers, networkThreads: networkThreads)
+        let plan = ThreadPlan(cores: availableCores, workers: workers, networkThreads: networkThreads)
         var configuration = PipelineConfiguration(workers: plan.workers, queueCapacity: queueCapacity, policy: policy,
                                                   smoothing: smoothing)
         configuration.adopt(probe)

@@ -4,6 +4,7 @@ import SCKDCore
 import SCKDMedia
 import SCKDModel
 import SCKDPipeline
+import SCKDSystem
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +35,7 @@ struct BenchCommand: ParsableCommand {
     var sizes: [String] = ["640x480", "1280x720", "1920x1080"]
 
     @Option(parsing: .unconditional, help: "OpenMP threads for network-only timing (the pipeline plans its own).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int = availableCores
 
     @Option(parsing: .unconditional, help: "Timed network runs per size.")
     var runs: Int = 10
@@ -151,7 +152,7 @@ struct BenchCommand: ParsableCommand {
             }
         }
         if !networkOnly { print("(cpu ms: process CPU time per frame, all threads; no-enc: the same run into FFmpeg's null muxer, without x264; stage columns: median/p95 ms of the stage thread's CPU time per frame)") }
-        let doc: [String: Any] = ["threads": threads, "cores": ProcessInfo.processInfo.activeProcessorCount,
+        let doc: [String: Any] = ["threads": threads, "cores": availableCores,
                                   "ceiling_gflops": ceilings, "runs": runs, "frames": frames, "results": results]
         try jsonFile?.write(try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]))
         try plotFile?.write(Data(BenchChart(results: results, stages: Self.stages).svg().utf8))

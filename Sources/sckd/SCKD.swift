@@ -17,7 +17,8 @@ struct SCKD: ParsableCommand {
           sckd bench
         """,
         version: "0.1.0",
-        subcommands: [Enhance.self, CameraCommand.self, ImageCommand.self, EvalCommand.self, InfoCommand.self, BenchCommand.self]
+        subcommands: [Enhance.self, CameraCommand.self, ImageCommand.self, EvalCommand.self, InfoCommand.self, BenchCommand.self,
+                      PlanCommand.self, JoinCommand.self]
     )
 
     /// OpenMP threads that spin at barriers stall for hundreds of milliseconds when the cores are

@@ -62,6 +62,13 @@ final class EnhanceCommandTests: XCTestCase {
         XCTAssertTrue(text.contains("audio"), text)
     }
 
+    func testThreadsFollowTheCPUsTheRunIsGiven() throws {
+        // A cluster task or container gets a share of the machine: one CPU here, one worker.
+        let r = try runProcess("/usr/bin/taskset", ["-c", "0", sckdBinary(), "enhance", clip, "-o", "\(dir)/one-cpu.mkv", "--model", "classic"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("1 worker(s) x 1 thread(s) per stage"), r.stderr)
+    }
+
     func testProgressGoesToStderr() throws {
         let r = try sckd(["enhance", clip, "-o", "\(dir)/p.mkv", "--progress"])
         XCTAssertEqual(r.status, 0)

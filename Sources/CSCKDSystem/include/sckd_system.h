@@ -22,4 +22,9 @@ int sckd_stop_count(void);
 /// OMP_WAIT_POLICY). Returns only if nothing had to be done or the re-exec failed.
 void sckd_reexec_with_default_env(const char *name, const char *value, char *const argv[]);
 
+/// The CPUs this process may use: those of its affinity mask (taskset, Slurm, docker --cpuset),
+/// fewer if a cgroup v2 CPU quota (Kubernetes limits, docker --cpus) allows less, rounded up; at
+/// least 1.
+int sckd_available_cpus(void);
+
 #endif
