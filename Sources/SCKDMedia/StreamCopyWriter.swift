@@ -33,7 +33,7 @@ public final class StreamCopyWriter {
             let name = String(cString: avcodec_get_name(s.parameters.pointee.codec_id))
             if !VideoWriter.container(ofmt, holds: s.parameters) {
                 if s.isVideo {
-                    abortOpen()
+                    MuxerClosing.discard(&muxer)
                     throw MediaError.cannotOpenOutput(path: output.path, reason: "the \(formatName) container cannot hold \(name) video")
                 }
                 notes.append("\(formatName) cannot hold the \(name) stream: not copied")
@@ -55,7 +55,7 @@ public final class StreamCopyWriter {
         if (ofmt.pointee.flags & sckd_av_fmt_nofile()) == 0 {
             let orc = avio_open(&oc.pointee.pb, output.writePath, AVIO_FLAG_WRITE)
             if orc < 0 {
-                abortOpen()
+                MuxerClosing.discard(&muxer)
                 throw MediaError.cannotOpenOutput(path: output.path, reason: avErrorString(orc))
             }
         }
@@ -89,16 +89,7 @@ public final class StreamCopyWriter {
     /// Writes the trailer, closes the file and moves it into place.
     public func finish() throws {
         do {
-            let rc = av_write_trailer(muxer)
-            if rc < 0 { throw writeError(rc) }
-            if let pb = muxer?.pointee.pb {
-                bytesWritten = avio_size(pb) > 0 ? avio_size(pb) : avio_tell(pb)
-                if pb.pointee.error < 0 { throw writeError(pb.pointee.error) }
-                let crc = avio_closep(&muxer!.pointee.pb)
-                if crc < 0 { throw writeError(crc) }
-            }
-            avformat_free_context(muxer)
-            muxer = nil
+            bytesWritten = try MuxerClosing.finish(&muxer, failure: writeError)
             closed = true
             try output.commit()
         } catch {
@@ -111,16 +102,8 @@ public final class StreamCopyWriter {
     public func abort() {
         guard !closed else { return }
         closed = true
-        abortOpen()
+        MuxerClosing.discard(&muxer)
         output.discard()
-    }
-
-    private func abortOpen() {
-        if let m = muxer {
-            if m.pointee.pb != nil { avio_closep(&m.pointee.pb) }
-            avformat_free_context(m)
-            muxer = nil
-        }
     }
 
     private func writeError(_ rc: Int32) -> MediaError {

@@ -186,17 +186,7 @@ public final class VideoWriter {
         do {
             if encoder == nil { try openEncoder() }
             try encode(nil)
-            let rc = av_write_trailer(muxer)
-            if rc < 0 { throw writeError(rc) }
-            if let pb = muxer?.pointee.pb {
-                bytesWritten = avio_size(pb) > 0 ? avio_size(pb) : avio_tell(pb)
-                let e = pb.pointee.error
-                if e < 0 { throw writeError(e) }
-            }
-            let crc = avio_closep(&muxer!.pointee.pb)
-            if crc < 0 { throw writeError(crc) }
-            avformat_free_context(muxer)
-            muxer = nil
+            bytesWritten = try MuxerClosing.finish(&muxer, failure: writeError)
             var e = encoder
             avcodec_free_context(&e)
             encoder = nil
@@ -212,11 +202,7 @@ public final class VideoWriter {
     public func abort() {
         guard !closed else { return }
         closed = true
-        if let m = muxer {
-            if m.pointee.pb != nil { avio_closep(&m.pointee.pb) }
-            avformat_free_context(m)
-            muxer = nil
-        }
+        MuxerClosing.discard(&muxer)
         var e = encoder
         avcodec_free_context(&e)
         encoder = nil

@@ -72,9 +72,9 @@ public struct EnhanceReport: Sendable {
 }
 
 /// The part of a video a job writes: the frames with presentation timestamps in [start, end). The
-/// frames from `warmUpFrom` to `start` go through the pipeline, so that the temporal smoother is
-/// settled by the first frame written (segments enhanced apart join without a seam), but are not
-/// written; earlier ones are decoded (to get there from a keyframe) and dropped.
+/// frames from `warmUpFrom` to `start` are analysed and smoothed, so that the temporal smoother is
+/// settled by the first frame written (segments enhanced apart join without a seam), but neither
+/// enhanced nor written; earlier ones are decoded (to get there from a keyframe) and dropped.
 public struct FrameWindow: Sendable, Equatable {
     public let warmUpFrom: Int64
     public let start: Int64
@@ -140,6 +140,7 @@ public final class EnhanceJob {
                             // Decoded pictures come in presentation order: past the end, all are.
                             if let end = window.end, p.pts >= end { return nil }
                             if p.pts < window.warmUpFrom { continue }
+                            if p.pts < window.start { return .warmUp(p, pts: p.pts) }
                         }
                         read += 1
                         return .picture(p, pts: p.pts)
@@ -159,10 +160,7 @@ public final class EnhanceJob {
         do {
             let expected = expectedFrames ?? reader.video.estimatedFrameCount
             stats = try pipeline.run(
-                writeFrame: { frame, pts in
-                    if let window, pts < window.start { return }  // warm-up
-                    try writer.write(frame, pts: pts)
-                },
+                writeFrame: { try writer.write($0, pts: $1) },
                 writePassthrough: { try writer.write($0) },
                 onFrame: { [onProgress] _ in
                     onProgress?(JobProgress(frames: writer.framesWritten, expectedFrames: expected, elapsed: elapsed()))

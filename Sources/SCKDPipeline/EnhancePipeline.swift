@@ -2,10 +2,13 @@ import Foundation
 import SCKDCore
 import SCKDSystem
 
-/// What a source yields: a picture to enhance (with its presentation timestamp) or something to
-/// pass through untouched (a copied audio packet).
+/// What a source yields: a picture to enhance (with its presentation timestamp), a picture that
+/// only primes the temporal smoothing (analysed and smoothed, so that the frames after it are
+/// smoothed as in a run that started earlier, but never enhanced or written), or something to pass
+/// through untouched (a copied audio packet).
 public enum SourceEvent<Picture, Passthrough> {
     case picture(Picture, pts: Int64)
+    case warmUp(Picture, pts: Int64)
     case passthrough(Passthrough)
 }
 
@@ -100,10 +103,12 @@ public struct PipelineStats: Sendable {
 /// enhancer. An error anywhere stops every stage promptly and is rethrown from `run` (after the
 /// sink has been told, so it can finalise what it has).
 public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Sendable {  // shared state behind `lock`
-    typealias Analysed = (image: PlanarImage, illumination: PlanarImage, cells: [Float]?, pts: Int64)
-    typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, gain: Float, pts: Int64)
+    typealias Source = (picture: Picture, pts: Int64, warmUp: Bool)
+    typealias Analysed = (image: PlanarImage, illumination: PlanarImage, cells: [Float]?, pts: Int64, warmUp: Bool)
+    typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, gain: Float, pts: Int64, warmUp: Bool)
     enum SinkItem {
-        case frame(Int, Encoded, Int64)
+        /// A frame in its place in the order; nil for a warm-up picture, which takes a place but is not written.
+        case frame(Int, Encoded?, Int64)
         case passthrough(Passthrough)
     }
 
@@ -135,7 +140,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                     writePassthrough: (Passthrough) throws -> Void,
                     onFrame: ((Int) -> Void)? = nil) throws -> PipelineStats {
         let c = configuration
-        let toAnalyse = BoundedQueue<(Picture, Int64)>(capacity: c.queueCapacity, policy: c.policy)
+        let toAnalyse = BoundedQueue<Source>(capacity: c.queueCapacity, policy: c.policy)
         let toSmooth = BoundedQueue<(Int, Analysed)>(capacity: c.queueCapacity + c.workers)
         let toEnhance = BoundedQueue<Smoothed>(capacity: c.queueCapacity)
         let toSink = BoundedQueue<SinkItem>(capacity: 1 << 16)  // passthrough packets are small; frames are bounded by `enhancing`
@@ -153,16 +158,19 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         startSmoother(from: toSmooth, to: toEnhance, limit: analysing)
         startEnhancers(from: toEnhance, to: toSink, limit: enhancing)
         // Sink: this thread, frames reassembled in order.
-        var inOrder = OrderedDelivery<(Encoded, Int64)>(limit: enhancing)
+        var inOrder = OrderedDelivery<(Encoded?, Int64)>(limit: enhancing)
+        var written = 0
         do {
             while let item = toSink.pop() {
                 switch item {
                 case let .passthrough(x):
                     try timed("sink", { try writePassthrough(x) })
                 case let .frame(n, e, pts):
-                    _ = try inOrder.accept(n, (e, pts)) { sequence, frame in
-                        try timed("sink", { try writeFrame(frame.0, frame.1) })
-                        onFrame?(sequence + 1)
+                    _ = try inOrder.accept(n, (e, pts)) { _, frame in
+                        guard let encoded = frame.0 else { return true }
+                        try timed("sink", { try writeFrame(encoded, frame.1) })
+                        written += 1
+                        onFrame?(written)
                         return true
                     }
                 }
@@ -175,7 +183,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         lock.lock()
         let error = firstError
         var stats = PipelineStats()
-        stats.frames = inOrder.delivered
+        stats.frames = written
         stats.dropped = toAnalyse.dropped
         stats.stageMilliseconds = stageTime
         stats.stageSamples = stageSamples
@@ -192,12 +200,13 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
 
     // MARK: - Stages
 
-    private func startSource(into toAnalyse: BoundedQueue<(Picture, Int64)>, passthrough toSink: BoundedQueue<SinkItem>) {
+    private func startSource(into toAnalyse: BoundedQueue<Source>, passthrough toSink: BoundedQueue<SinkItem>) {
         spawn("sckd-source") { [source] in
             defer { toAnalyse.close() }
             while !self.failed(), let event = try self.timed("source", { try source() }) {
                 switch event {
-                case let .picture(p, pts): toAnalyse.push((p, pts))
+                case let .picture(p, pts): toAnalyse.push((p, pts, false))
+                case let .warmUp(p, pts): toAnalyse.push((p, pts, true))
                 case let .passthrough(x): toSink.push(.passthrough(x))
                 }
             }
@@ -205,7 +214,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
     }
 
     /// Convert + phase A, one thread per worker; frames leave numbered, in any order.
-    private func startAnalysers(from toAnalyse: BoundedQueue<(Picture, Int64)>, to toSmooth: BoundedQueue<(Int, Analysed)>,
+    private func startAnalysers(from toAnalyse: BoundedQueue<Source>, to toSmooth: BoundedQueue<(Int, Analysed)>,
                                 limit analysing: InFlightLimit) {
         let c = configuration
         let analysers = DispatchGroup()
@@ -215,14 +224,14 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                 defer { analysers.leave() }
                 let worker = try makeWorker()
                 while analysing.enter() {
-                    guard let (n, (picture, pts)) = toAnalyse.popNumbered() else { analysing.leave(); break }
+                    guard let (n, (picture, pts, warmUp)) = toAnalyse.popNumbered() else { analysing.leave(); break }
                     let image = try self.timed("convert in", { try worker.toImage(picture) })
                     let L = try self.timed("phase A", { try worker.enhancer.estimateIllumination(image) })
                     // The exposure that the stabilisation's gain scales is linear light's.
                     let cells = c.smoothing <= 0 ? nil : image.cellMeans(columns: TemporalSmoother.cellColumns,
                                                                           rows: TemporalSmoother.cellRows,
                                                                           linearLight: c.stabiliseInput)
-                    if !toSmooth.push((n, (image, L, cells, pts))) { return }
+                    if !toSmooth.push((n, (image, L, cells, pts, warmUp))) { return }
                 }
             }
         }
@@ -241,7 +250,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
             while let (n, item) = toSmooth.pop() {
                 let open = inOrder.accept(n, item) { sequence, a in
                     let L = self.timed("smoothing", { smoother.smooth(a.illumination, cells: a.cells) })
-                    return toEnhance.push((sequence, a.image, L, smoother.lastGain, a.pts))
+                    return toEnhance.push((sequence, a.image, L, smoother.lastGain, a.pts, a.warmUp))
                 }
                 if !open { return }
             }
@@ -260,6 +269,10 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                 let worker = try makeWorker()
                 while enhancing.enter() {
                     guard let item = toEnhance.pop() else { enhancing.leave(); break }
+                    if item.warmUp {
+                        if !toSink.push(.frame(item.sequence, nil, item.pts)) { return }
+                        continue
+                    }
                     let out = try self.timed("phase B", {
                         try worker.enhancer.enhance(item.image, illumination: item.illumination, inputGain: item.gain)
                     })

@@ -12,9 +12,10 @@ public enum PartState: Equatable {
 
 extension SegmentManifest {
     /// Checks segment `k`'s part without decoding it: its tags say it was made for this plan and
-    /// segment, and it holds the segment's frame count. (A segment run that fails or is stopped
-    /// leaves no part, so a part that exists was a finished run.)
-    public func inspectPart(_ k: Int) -> PartState {
+    /// segment, and (with `countingFrames`, which reads the whole part) it holds the segment's
+    /// frame count. (A segment run that fails or is stopped leaves no part, so a part that exists
+    /// was a finished run; the count catches a part cut short by other hands.)
+    public func inspectPart(_ k: Int, countingFrames: Bool = true) -> PartState {
         let path = partPath(k)
         guard FileManager.default.fileExists(atPath: path) else { return .missing }
         let demuxer: PacketDemuxer
@@ -27,6 +28,8 @@ extension SegmentManifest {
         guard tags[PartTag.manifest] == id, tags[PartTag.segment] == String(k) else {
             return .unusable(reason: "was not made for this plan's segment \(k)")
         }
+        guard demuxer.videoIndex != nil else { return .unusable(reason: "has no video") }
+        guard countingFrames else { return .complete(settings: tags[PartTag.settings] ?? "") }
         guard let index = try? VideoPacketIndex(reading: demuxer) else { return .unusable(reason: "has no video") }
         let n = index.entries.count + index.packetsWithoutTimestamp
         guard n == segments[k].frames else {

@@ -16,13 +16,14 @@ public struct SegmentJoiner {
         public let notes: [String]
     }
 
-    /// Refuses, naming the first part that is missing or unusable, unless every part is complete
-    /// and all were made with the same settings.
+    /// Refuses, naming the first part that is missing or unusable, unless every part is there,
+    /// made for this plan, and all with the same settings. (Frame counts are checked as the parts
+    /// are copied: reading hours of parts twice would double the join's time.)
     public func checkParts() throws {
         let n = manifest.segments.count
         var firstSettings: String?
         for k in 0..<n {
-            switch manifest.inspectPart(k) {
+            switch manifest.inspectPart(k, countingFrames: false) {
             case .missing:
                 throw SegmentError.partIncomplete(index: k, count: n, path: manifest.partPath(k), reason: "is missing: enhance segment \(k) first")
             case let .unusable(reason):
@@ -38,22 +39,17 @@ public struct SegmentJoiner {
 
     public func join(to output: OutputFile, container: String?) throws -> Report {
         try checkParts()
-        let parts = try manifest.segments.indices.map { try PacketDemuxer(path: manifest.partPath($0)) }
-        let video = parts[0].streams[parts[0].videoIndex!]
-        for (k, p) in parts.enumerated().dropFirst() {
-            let v = p.streams[p.videoIndex!]
-            if !v.isCodedLike(video) {
-                throw SegmentError.partsDiffer(index: k, reason: "is coded differently from part 0 (codec, size or encoder settings): enhance it again with the same options")
-            }
-        }
+        // One part open at a time: a long video has more parts than a process may open files.
+        let first = try PacketDemuxer(path: manifest.partPath(0))
+        let video = first.streams[first.videoIndex!]
         let source = copyAudio ? try openSource() : nil
         let copied = source?.streams.filter(\.isCopiable) ?? []
         let writer = try StreamCopyWriter(output: output, container: container, streams: [video] + copied)
         do {
-            let frames = try interleave(parts: parts, source: source, copied: copied, into: writer)
+            let frames = try interleave(first: first, source: source, copied: copied, into: writer)
             try writer.finish()
             removeLeftoverTemporaries()
-            return Report(frames: frames, parts: parts.count, bytesWritten: writer.bytesWritten, notes: writer.notes)
+            return Report(frames: frames, parts: manifest.segments.count, bytesWritten: writer.bytesWritten, notes: writer.notes)
         } catch {
             writer.abort()
             throw error
@@ -85,11 +81,9 @@ public struct SegmentJoiner {
 
     /// Writes the parts' video, each part's timestamps put back on the source's timeline (a muxer
     /// may have shifted them), merged in time order with the source's copied streams.
-    private func interleave(parts: [PacketDemuxer], source: PacketDemuxer?, copied: [StreamDescription],
+    private func interleave(first: PacketDemuxer, source: PacketDemuxer?, copied: [StreamDescription],
                             into writer: StreamCopyWriter) throws -> Int {
-        let sourceBase = manifest.timeBase
         let outputOf = Dictionary(uniqueKeysWithValues: copied.enumerated().map { ($0.element.index, $0.offset + 1) })
-        var frames = 0
         var lastDts: (Int64, TimeBase)?
         var pendingCopy: DemuxedPacket? = nil
         func nextCopied() -> DemuxedPacket? {
@@ -98,8 +92,15 @@ public struct SegmentJoiner {
             return nil
         }
         pendingCopy = nextCopied()
-        for (k, part) in parts.enumerated() {
+        var total = 0
+        let n = manifest.segments.count
+        let firstVideo = first.streams[first.videoIndex!]
+        for k in 0..<n {
+            let part = k == 0 ? first : try PacketDemuxer(path: manifest.partPath(k))
             let v = part.videoIndex!
+            if k > 0, !part.streams[v].isCodedLike(firstVideo) {
+                throw SegmentError.partsDiffer(index: k, reason: "is coded differently from part 0 (codec, size or encoder settings): enhance it again with the same options")
+            }
             let base = part.streams[v].timeBase
             var packets = sequence(state: part) { $0.nextPacket() }.lazy.filter { $0.streamIndex == v }.makeIterator()
             // The offset that puts the part's first frame where its segment starts. The first
@@ -107,9 +108,10 @@ public struct SegmentJoiner {
             var head: [DemuxedPacket] = []
             while head.count < 64, let p = packets.next() { head.append(p) }
             let firstPts = head.compactMap(\.pts).min() ?? 0
-            let offset = sourceBase.rescale(manifest.segments[k].start, to: base) - firstPts
+            let offset = manifest.timeBase.rescale(manifest.segments[k].start, to: base) - firstPts
             Self.inferLeadingDts(head)
             var ahead = head[...]
+            var frames = 0
             while let p = ahead.popFirst() ?? packets.next() {
                 p.shift(by: offset)
                 // Decoding order must advance across the join: the parts come from one encoder
@@ -120,21 +122,25 @@ public struct SegmentJoiner {
                 }
                 p.setDts(dts)
                 lastDts = (dts, base)
-                let t = dts
                 while let c = pendingCopy, let ct = c.dts ?? c.pts,
-                      source!.streams[c.streamIndex].timeBase.isAtOrBefore(ct, t, in: base) {
+                      source!.streams[c.streamIndex].timeBase.isAtOrBefore(ct, dts, in: base) {
                     try writer.write(c, stream: outputOf[c.streamIndex]!)
                     pendingCopy = nextCopied()
                 }
                 try writer.write(p, stream: 0)
                 frames += 1
             }
+            if frames != manifest.segments[k].frames {
+                throw SegmentError.partIncomplete(index: k, count: n, path: manifest.partPath(k),
+                                                  reason: "has \(frames) of its \(manifest.segments[k].frames) frames: enhance segment \(k) again")
+            }
+            total += frames
         }
         while let c = pendingCopy {
             try writer.write(c, stream: outputOf[c.streamIndex]!)
             pendingCopy = nextCopied()
         }
-        return frames
+        return total
     }
 
     /// Gives the first packets of a part that have no decoding timestamp (Matroska's reordered

@@ -63,6 +63,50 @@ final class EnhancePipelineTests: XCTestCase {
         XCTAssertEqual(seen.count, 120)
     }
 
+    func testWarmUpPicturesAreSmoothedButNeitherEnhancedNorWritten() throws {
+        // Exposure varies frame to frame; a run that starts at frame 0 and one that warms up on
+        // frames 0-29 and writes from 30 must write the same frames 30-59.
+        let level = { (n: Int) -> Float in 0.2 + 0.05 * Float(n % 7) / 7 }
+        func run(warmUp: Int, from first: Int = 0) throws -> (frames: [PlanarImage], pts: [Int64], enhanced: Int) {
+            final class Counting: FrameEnhancer, @unchecked Sendable {
+                let name = "counting"
+                let lock = NSLock()
+                var enhanced = 0
+                let inner = JitteryEnhancer()
+                func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage { try inner.estimateIllumination(image) }
+                func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage {
+                    lock.lock(); enhanced += 1; lock.unlock()
+                    return try inner.enhance(image, illumination: illumination)
+                }
+            }
+            let counter = Counting()
+            var n = first
+            let p = EnhancePipeline<Int, PlanarImage, String>(
+                configuration: PipelineConfiguration(workers: 3, queueCapacity: 2, smoothing: 0.8),
+                source: {
+                    guard n < 60 else { return nil }
+                    defer { n += 1 }
+                    return n < warmUp ? .warmUp(n, pts: Int64(n)) : .picture(n, pts: Int64(n))
+                },
+                makeWorker: { PipelineWorker(toImage: { frame($0, level: level($0)) }, enhancer: counter, encode: { $1 }) })
+            var frames: [PlanarImage] = [], pts: [Int64] = []
+            var progress: [Int] = []
+            let stats = try p.run(writeFrame: { frames.append($0); pts.append($1) }, writePassthrough: { _ in },
+                                  onFrame: { progress.append($0) })
+            XCTAssertEqual(stats.frames, 60 - max(warmUp, first))
+            XCTAssertEqual(progress, Array(1...(60 - max(warmUp, first))), "progress counts written frames")
+            return (frames, pts, counter.enhanced)
+        }
+        let whole = try run(warmUp: 0), warmed = try run(warmUp: 30)
+        XCTAssertEqual(warmed.pts, (30..<60).map { Int64($0) })
+        XCTAssertEqual(warmed.enhanced, 30, "warm-up pictures are not enhanced")
+        let samples = { (i: PlanarImage) in Array(UnsafeBufferPointer(start: i.data, count: i.count)) }
+        for (a, b) in zip(whole.frames.suffix(30), warmed.frames) { XCTAssertEqual(samples(a), samples(b)) }
+        // Without the warm-up the smoother starts cold and the first frames come out otherwise.
+        let cold = try run(warmUp: 0, from: 30)
+        XCTAssertNotEqual(samples(cold.frames[1]), samples(warmed.frames[1]))
+    }
+
     func testBackPressureKeepsQueuesBoundedOnALongStream() throws {
         // A slow sink: everything upstream must wait, never pile up.
         let p = makePipeline(frames: 400, configuration: PipelineConfiguration(workers: 2, queueCapacity: 3, smoothing: 0.5),
