@@ -15,6 +15,9 @@ struct SCKD: ParsableCommand {
           sckd image dark.png -o bright.png
           sckd eval --low low/ --high high/
           sckd bench
+          sckd plan night.mp4 --segments 8 -o night.json     (then, on many machines:)
+          sckd enhance --manifest night.json --segment K     (K = 0 … 7)
+          sckd join night.json -o bright.mp4
         """,
         version: "0.1.0",
         subcommands: [Enhance.self, CameraCommand.self, ImageCommand.self, EvalCommand.self, InfoCommand.self, BenchCommand.self,
@@ -36,12 +39,18 @@ struct SCKD: ParsableCommand {
         }
         do {
             try command.run()
-        } catch where error is ExitCode || error is CleanExit || error is ValidationError {
-            exit(withError: error)
+        } catch where error is ExitCode || error is CleanExit || error is ValidationError || isParserError(error) {
+            exit(withError: error)  // help, version, usage errors: the parser's own output and status
         } catch {
             // Anything a command did not report itself: one line, never a framework's dump.
             FileHandle.standardError.write(Data("sckd: error: \(error)\n".utf8))
             exit(withError: ExitCode.failure)
         }
     }
+}
+
+/// `help` and `--help` reach `run()` as the argument parser's own (internal) error type, which only
+/// it knows how to print.
+private func isParserError(_ error: Error) -> Bool {
+    String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
 }

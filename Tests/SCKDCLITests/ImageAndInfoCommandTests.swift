@@ -4,6 +4,18 @@ import XCTest
 
 /// `sckd image` and `sckd info` end to end.
 final class ImageAndInfoCommandTests: XCTestCase {
+    func testHelpIsPrintedForEveryWayOfAskingForIt() throws {
+        for arguments in [["--help"], ["help"], ["help", "enhance"], ["enhance", "--help"], ["plan", "--help"], ["join", "-h"]] {
+            let r = try sckd(arguments)
+            XCTAssertEqual(r.status, 0, "\(arguments): \(r.stderr)")
+            XCTAssertEqual(r.stderr, "", "\(arguments)")
+            XCTAssertTrue(String(decoding: r.stdout, as: UTF8.self).contains("USAGE: sckd"), "\(arguments)")
+        }
+        let v = try sckd(["--version"])
+        XCTAssertEqual(v.status, 0)
+        XCTAssertEqual(String(decoding: v.stdout, as: UTF8.self), "0.1.0\n")
+    }
+
     var dir = ""
     let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Weights").path
