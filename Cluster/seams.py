@@ -21,20 +21,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Samples"))
+from video_psnr import frames as every_frame  # noqa: E402
 from video_psnr import probe as probe_size  # noqa: E402
 
 
 def frames(path, w, h):
-    """Every decoded frame once, in order (no frame-rate conversion), as float RGB."""
-    p = subprocess.Popen(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-fps_mode", "passthrough",
-                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], stdout=subprocess.PIPE)
-    n = w * h * 3
-    while True:
-        b = p.stdout.read(n)
-        if len(b) < n:
-            break
-        yield np.frombuffer(b, np.uint8).reshape(h, w, 3).astype(np.float32)
-    p.wait()
+    """Every decoded frame once, in order, as float RGB (streaming: hours of 1080p fit)."""
+    return every_frame(path, w, h, every_frame_once=True)
 
 
 def luma(rgb):

@@ -19,9 +19,12 @@ def probe(path):
     return s["width"], s["height"]
 
 
-def frames(path, w, h):
-    p = subprocess.Popen(["ffmpeg", "-v", "error", "-i", path, "-vf", f"scale={w}:{h}:flags=bicubic,crop={w}:{h}:0:0",
-                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], stdout=subprocess.PIPE)
+def frames(path, w, h, every_frame_once=False):
+    """Frames at w x h; with every_frame_once, each decoded frame once whatever the timestamps
+    (no frame-rate conversion: nothing duplicated or dropped)."""
+    timing = ["-fps_mode", "passthrough"] if every_frame_once else []
+    p = subprocess.Popen(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-vf", f"scale={w}:{h}:flags=bicubic,crop={w}:{h}:0:0",
+                          *timing, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], stdout=subprocess.PIPE)
     n = w * h * 3
     while True:
         b = p.stdout.read(n)
