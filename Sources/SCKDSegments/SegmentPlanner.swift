@@ -13,19 +13,32 @@ public enum SegmentPlanner {
     ///   - keyframes: the timestamps of the frames decoding can start at, sorted.
     /// - Returns: the start of each segment, the first being the first frame's.
     public static func boundaries(frames: [Int64], keyframes: [Int64], count: Int) -> [Int64] {
-        guard let first = frames.first, let last = frames.last else { return [] }
-        let frameStep = frames.count > 1 ? (last - first) / Int64(frames.count - 1) : 1
-        let span = Double(last + frameStep - first)
+        guard let first = frames.first else { return [] }
+        let span = Double(duration(of: frames))
         var starts = [first]
         for i in 1..<max(1, count) {
             let ideal = Double(first) + span * Double(i) / Double(count)
-            let candidates = keyframes.filter { $0 > starts.last! }
-            guard let nearest = candidates.min(by: { abs(Double($0) - ideal) < abs(Double($1) - ideal) }) else { break }
+            // Binary searches: hours of footage have hundreds of thousands of keyframes.
+            let lowest = firstIndex(in: keyframes, notBelow: starts.last! + 1)
+            guard lowest < keyframes.count else { break }
+            let above = max(lowest, firstIndex(in: keyframes, notBelow: Int64(ideal.rounded(.up))))
+            var nearest = keyframes[min(above, keyframes.count - 1)]
+            if above > lowest, above == keyframes.count
+                || abs(Double(keyframes[above - 1]) - ideal) <= abs(Double(nearest) - ideal) {
+                nearest = keyframes[above - 1]  // ties go to the earlier keyframe
+            }
             // Never so far ahead that a later boundary would have been nearer its own ideal time.
-            if Double(nearest) - ideal > span / Double(count) / 2, candidates.count > 1 { continue }
+            if Double(nearest) - ideal > span / Double(count) / 2, keyframes.count - lowest > 1 { continue }
             starts.append(nearest)
         }
         return starts
+    }
+
+    /// From the first frame's start to the last frame's end, in time-base units (sorted `frames`;
+    /// the last frame lasts as long as the average one).
+    public static func duration(of frames: [Int64]) -> Int64 {
+        guard let first = frames.first, let last = frames.last else { return 0 }
+        return last - first + (frames.count > 1 ? (last - first) / Int64(frames.count - 1) : 1)
     }
 
     /// The manifest for `index` (the source's video packets) in `count` segments, parts named
@@ -42,7 +55,7 @@ public enum SegmentPlanner {
         if starts.isEmpty { starts = [frames[0]] }
         let tb = index.timeBase.seconds
         let warmUpTicks = Int64((warmUpSeconds / tb).rounded())
-        let frameStep = frames.count > 1 ? (frames.last! - frames.first!) / Int64(frames.count - 1) : 1
+        let videoEnd = frames[0] + duration(of: frames)
         var segments: [SegmentManifest.Segment] = []
         for (k, start) in starts.enumerated() {
             let end: Int64? = k + 1 < starts.count ? starts[k + 1] : nil
@@ -54,10 +67,10 @@ public enum SegmentPlanner {
             segments.append(SegmentManifest.Segment(
                 index: k, start: start, end: end, warmUpFrom: warmUpFrom, frames: upper - lower,
                 startSeconds: Double(start - frames[0]) * tb,
-                endSeconds: Double((end ?? frames.last! + frameStep) - frames[0]) * tb,
+                endSeconds: Double((end ?? videoEnd) - frames[0]) * tb,
                 part: SegmentManifest.stored(part, folder: manifestFolder)))
         }
-        let seconds = Double(frames.last! + frameStep - frames[0]) * tb
+        let seconds = Double(videoEnd - frames[0]) * tb
         var m = SegmentManifest(
             id: UUID().uuidString.lowercased(),
             source: .init(path: SegmentManifest.stored(source, folder: manifestFolder), bytes: bytes,

@@ -66,9 +66,8 @@ struct PlanCommand: ParsableCommand {
             let index = try VideoPacketIndex(reading: demuxer)
             let attributes = try? FileManager.default.attributesOfItem(atPath: input)
             let bytes = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
-            let frameSeconds = index.entries.count > 1 ? Double(index.entries.map(\.pts).max()! - index.entries.map(\.pts).min()!)
-                * index.timeBase.seconds / Double(index.entries.count - 1) : 0
-            let wanted = segments ?? max(1, Int((Double(index.entries.count) * frameSeconds / segmentSeconds!).rounded()))
+            let seconds = Double(SegmentPlanner.duration(of: index.entries.map(\.pts).sorted())) * index.timeBase.seconds
+            let wanted = segments ?? max(1, Int((seconds / segmentSeconds!).rounded()))
             let manifest = try SegmentPlanner.plan(
                 source: URL(fileURLWithPath: input).standardized.path, bytes: bytes, index: index, count: wanted,
                 warmUpSeconds: warmUp, manifestFolder: manifestFolder, partsFolder: partsFolder)
