@@ -9,7 +9,8 @@ clip: each clip is enhanced twice, with the default temporal smoothing and per-f
 (`--temporal-smoothing 0`); for the input and both outputs it reports the flicker (standard
 deviation of the frame-to-frame change of mean luma, in 8-bit levels), the adjacent-frame jumps of
 more than 3 levels, the mean luma, the fraction of clipped pixels (luma >= 250) and the noise sigma
-(Immerkaer's estimate on the luma, in levels); it writes a plot of mean luma per frame and a
+(Immerkaer's estimate on the luma, in levels), and for the outputs how much the shadows (input luma
+< 32) and the already visible mid-tones (48 to 127) are brightened, over three frames; it writes a plot of mean luma per frame and a
 montage (input | per-frame | smoothed at three moments) under --out.
 synth: makes clips with real motion from the bundled stills (a hand-held walk with pans, zoom and
 shake, a person-sized object crossing, a street light switched on, all H.264 at a night camera's
@@ -40,11 +41,26 @@ from make_samples import capture_linear, srgb_to_linear  # noqa: E402  (the bund
 JUMP = 3.0      # levels: an adjacent-frame change of mean luma a viewer sees as a pump
 CLIPPED = 250   # luma at or above which a pixel is white
 BRIGHT = 100    # mean luma from which a picture counts as already well exposed
+SHADOWS = (0, 32)     # input luma of what a viewer cannot make out at night: to be lifted
+MIDTONES = (48, 128)  # input luma of what is already visible (a city's night sky): to be kept
 
 
 def luma(rgb):
     f = rgb.astype(np.float32)
     return 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
+
+
+def tone_lifts(inputs, outputs):
+    """How much the shadows and the mid-tones were brightened (mean output luma / mean input luma
+    over the pixels whose input falls in `SHADOWS` / `MIDTONES`), over pairs of frames; None where
+    no pixel falls in the band. Night turned to haze is a mid-tone lift close to the shadows'."""
+    yi = np.concatenate([luma(f).ravel() for f in inputs])
+    yo = np.concatenate([luma(f).ravel() for f in outputs])
+    lifts = {}
+    for key, (lo, hi) in (("shadow_lift", SHADOWS), ("midtone_lift", MIDTONES)):
+        band = (yi >= lo) & (yi < hi)
+        lifts[key] = round(float(yo[band].mean() / max(yi[band].mean(), 1e-6)), 3) if band.any() else None
+    return lifts
 
 
 def noise_sigma(y):
@@ -175,6 +191,9 @@ def measure_clip(src, model, out, extra, width=None, limit=None, smoothing=0.8):
             for i, f in enumerate(frames_of(path)):
                 tracks[key].add(i, f)
     result = {k: t.summary() for k, t in tracks.items()}
+    for key in outputs:
+        frames = sorted(keep)
+        result[key].update(tone_lifts([tracks["input"].kept[i] for i in frames], [tracks[key].kept[i] for i in frames]))
     pf, sm = result["per-frame"]["flicker"], result["smoothed"]["flicker"]
     result["smoothed_vs_per_frame"] = round(sm / pf, 3) if pf else None
     out.mkdir(parents=True, exist_ok=True)

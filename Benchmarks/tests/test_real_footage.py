@@ -26,6 +26,18 @@ def test_noise_sigma_reads_white_noise_and_ignores_a_ramp():
     assert abs(rf.noise_sigma(ramp + rng.normal(0, 4, ramp.shape).astype(np.float32)) - 4) < 0.3
 
 
+def test_tone_lifts_are_measured_per_band_of_input_luma():
+    inp = np.zeros((4, 8, 3), np.uint8)
+    inp[:2] = 16   # shadows
+    inp[2:] = 80   # mid-tones
+    out = inp.astype(np.int32)
+    out[:2] *= 3
+    out[2:] = 100
+    lifts = rf.tone_lifts([inp], [out.astype(np.uint8)])
+    assert lifts == {"shadow_lift": pytest.approx(3, abs=1e-3), "midtone_lift": pytest.approx(1.25, abs=1e-3)}
+    assert rf.tone_lifts([inp[2:]], [out[2:].astype(np.uint8)])["shadow_lift"] is None
+
+
 def test_a_jittered_clip_is_measured_and_smoothing_calms_it(tmp_path):
     rng = np.random.default_rng(1)
     still = rf.srgb_to_linear(np.asarray(Image.open(ROOT / "Samples" / "chelsea-gt.png").convert("RGB").resize((160, 96))) / 255.0)
@@ -40,6 +52,8 @@ def test_a_jittered_clip_is_measured_and_smoothing_calms_it(tmp_path):
     assert r["input"]["flicker"] > 1, "the clip does jitter"
     assert r["smoothed"]["flicker"] < 0.5 * r["per-frame"]["flicker"], r
     assert r["per-frame"]["mean_luma"] > r["input"]["mean_luma"], "the enhancer brightens"
+    for k in ("per-frame", "smoothed"):
+        assert r[k]["shadow_lift"] > 1.5 and "midtone_lift" in r[k], r[k]
     for png in ("jitter-luma.png", "jitter-montage.png"):
         assert Image.open(tmp_path / "out" / png).size[0] > 100
 

@@ -8,14 +8,15 @@ import Foundation
 ///
 /// - Regions (a grid of about 8 cells across, each half its own brightness and half the whole
 ///   picture's, so that no edge gets a halo) whose input is darker than `darkBelow` take the
-///   network's full lift; brighter ones less, down to none from `brightAbove` on.
+///   network's full lift; brighter ones less, down to none from `brightAbove` on: a city's grey
+///   night sky, which the viewer already sees, stays near its level while the shadows are lifted.
 /// - `exposure` scales that lift: 0 keeps the input, 1 is the default, up to 2 lifts further.
 /// - Values above `knee` roll off softly, full white becoming `white` (below what counts as
 ///   clipped), and no value ends darker than its input: a
 ///   light source keeps the input's own highlight instead of being pushed into clipping.
 public struct ExposureTone: Sendable {
     public var exposure: Float
-    public static let darkBelow: Float = 0.10, brightAbove: Float = 0.45
+    public static let darkBelow: Float = 0.10, brightAbove: Float = 0.35
     public static let knee: Float = 0.8, white: Float = 0.95
     static let cellsAcross = 8
 

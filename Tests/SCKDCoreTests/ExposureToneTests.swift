@@ -54,6 +54,18 @@ final class ExposureToneTests: XCTestCase {
         XCTAssertGreaterThan(out[0, 60, 10] / scene[0, 60, 10], 2.5, "the dark street is still lifted")
     }
 
+    func testANightStreetKeepsItsVisibleSkyAndLiftsItsShadows() {
+        // The proportions of a city at night: a grey sky the viewer already sees (coded 0.29) over
+        // dark buildings. Lifting the sky as far as the shadows turns the night into fog.
+        let street = picture(192, 108) { _, y in y < 65 ? 0.29 : 0.07 }
+        let network = lifted(street), out = lifted(street)
+        ExposureTone().apply(input: street, enhanced: out)
+        func share(_ y: Int, _ x: Int) -> Float { (out[1, y, x] - street[1, y, x]) / (network[1, y, x] - street[1, y, x]) }
+        XCTAssertLessThan(share(10, 96), 0.5, "the sky takes less than half the network's lift")
+        XCTAssertGreaterThan(share(100, 96), 0.9, "the shadows take nearly all of it")
+        XCTAssertGreaterThan(out[1, 10, 96], out[1, 100, 96], "the sky stays brighter than the buildings")
+    }
+
     func testExposureScalesTheLift() {
         let dark = picture { _, _ in 0.05 }
         let none = lifted(dark), half = lifted(dark), full = lifted(dark)
