@@ -48,9 +48,10 @@ public final class TemporalSmoother {
     /// its mean), and from which the map there follows the frame at once.
     let cellStill: Float = 0.008, cellMoving: Float = 0.025
     /// |log change| below which a frame's exposure is taken as unchanged: a slow drift of the
-    /// camera's exposure (or the noise of the median) is followed as it comes, not smoothed into a lag
-    /// (1.5 % in linear light; on coded values about 1 / 2.2 of it).
-    var smallestChange: Float { stabiliseInput ? 0.015 : 0.007 }
+    /// camera's exposure, the noise of the median, or the small coherent pulses of a low-bitrate
+    /// encoder are followed as they come, not smoothed into a lag (3 % in linear light, which a
+    /// learned phase B largely normalises itself; 0.7 % on the coded values a Retinex division sees).
+    var smallestChange: Float { stabiliseInput ? 0.03 : 0.007 }
 
     private var structure: PlanarImage?     // the map at exposure 0 (log), smoothed per sample
     private var previousCells: [Float]?
@@ -181,8 +182,9 @@ public final class TemporalSmoother {
     }
 
     /// The log change of the camera's exposure between two frames' cells: their median change when
-    /// it is at least `smallestChange` and at least `agreeingShare` of the cells that vote moved the
-    /// same way, else 0 (something moved, or the exposure drifts slowly enough to follow as it is).
+    /// it is at least `smallestChange`, at least `agreeingShare` of the cells that vote moved the
+    /// same way and (with `stabiliseInput`) their interquartile range is within the median's size,
+    /// else 0 (something moved, or the exposure drifts slowly enough to follow as it is).
     func exposureChange(from previous: [Float]?, to current: [Float]?) -> Float {
         guard let previous, let current, previous.count == current.count else { return 0 }
         var ratios: [Float] = []
@@ -196,6 +198,13 @@ public final class TemporalSmoother {
         // Agreeing: moved the same way, by at least a quarter as much (noise spreads the cells of a
         // real change around the median; motion leaves most cells where they were).
         let agreeing = ratios.reduce(0) { $0 + ($1 * median > 0 && abs($1) >= 0.25 * abs(median) ? 1 : 0) }
+        // For a learned phase B, tightly too: an exposure change scales every cell alike, so the
+        // middle half of the cells lies within the change's own size; a hand-held pan that happens
+        // to brighten most cells scatters them far wider, and taking it for exposure left the
+        // output off for a second. (A Retinex map's level is smoothed with its shape and must
+        // follow every coherent change, so it keeps the looser test.)
+        let spread = ratios[3 * ratios.count / 4] - ratios[ratios.count / 4]
+        guard !stabiliseInput || spread <= abs(median) else { return 0 }
         return Float(agreeing) >= agreeingShare * Float(ratios.count) ? median : 0
     }
 

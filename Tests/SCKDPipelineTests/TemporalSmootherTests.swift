@@ -249,6 +249,22 @@ final class TemporalSmootherRealFootageTests: XCTestCase {
         XCTAssertEqual(s.exposureChange(from: a, to: a.map { $0 * 1.01 }), 0, "1 % is left to pass through")
         XCTAssertEqual(s.exposureChange(from: a, to: a.map { _ in 0.001 }), 0, "dark cells do not vote")
     }
+
+    func testCellsThatAgreeOnlyInDirectionAreNoExposureChange() {
+        // A pan onto a brighter view: most cells brighten, by anything from 1 % to 12 %. The
+        // direction agrees; an exposure change would also agree in size.
+        let learned = TemporalSmoother(strength: 0.8, stabiliseInput: true)
+        var rng = SeededGenerator()
+        let a = cells(k: 1, shift: 0, blob: 0.5, rng: &rng)
+        let pan = a.enumerated().map { i, v in v * (i % 10 < 8 ? 1.01 + 0.11 * Float((i * 7) % 10) / 9 : 0.97) }
+        XCTAssertEqual(learned.exposureChange(from: a, to: pan), 0)
+        let exposure = a.map { $0 * 1.06 * (1 + Float.random(in: -0.01...0.01, using: &rng)) }
+        XCTAssertEqual(learned.exposureChange(from: a, to: exposure), log(1.06), accuracy: 0.01, "noise around a real change")
+        // A Retinex map's level must follow every coherent change: the classic smoother keeps the
+        // looser test.
+        let retinex = TemporalSmoother(strength: 0.8)
+        XCTAssertNotEqual(retinex.exposureChange(from: a, to: pan), 0)
+    }
 }
 
 /// Deterministic tests: a 64-bit LCG.
