@@ -95,19 +95,7 @@ public final class TemporalSmoother {
         let change = exposureChange(from: previousCells, to: cells)
         let moving = cellMotion(from: previousCells, to: cells, exposureChange: change)
         if let cells { previousCells = cells }
-        // How the map follows the measured exposure, L ∝ exp(response * change): measured as the
-        // exposure changes (a running regression of the map's log mean on the changes), since a
-        // learned estimator answers exposure only weakly and a Retinex one on coded values in full.
-        let logMean = log(max(Float(L.mean()), 1e-4))
-        if change != 0, let last = lastLogMean {
-            responseNumerator = 0.98 * responseNumerator + (logMean - last) * change
-            responseDenominator = 0.98 * responseDenominator + change * change
-        }
-        lastLogMean = logMean
-        let response = min(1.5, max(0, responseNumerator / responseDenominator))
-        // The exponent of the map handed over: a Retinex phase B's own (its division cancels the
-        // jitter); a learned one's map at the kept exposure follows as measured.
-        let handOver = stabiliseInput ? response : exposureExponent
+        let response = measureResponse(of: L, toChange: change)
         guard let previous = structure, previous.count == n, previous.width == L.width else {
             cameraExposure = 0
             keptExposure = 0
@@ -128,37 +116,13 @@ public final class TemporalSmoother {
             following = false
             return L
         }
+        keepExposure()
+        blendStructure(previous, toward: current, moving: moving)
 
-        // Exposure. Weights fall quadratically with strength: 1 at 0 (per-frame), 0.088 at 0.8,
-        // 0.05 at 1. An average with weight a passes sqrt(a / (2 - a)) of white jitter.
-        let alphaSlow = 0.05 + 0.95 * (1 - strength) * (1 - strength)
-        let residual = cameraExposure - keptExposure
-        if abs(residual) > stepThreshold { stepFrames += 1 } else { stepFrames = 0 }
-        if stepFrames == 2 {
-            following = true  // two frames beyond the jitter band: a real exposure change
-            exposureSteps += 1
-        }
-        if following && abs(residual) < 0.02 { following = false }
-        keptExposure += (following ? 0.6 : alphaSlow) * residual
-
-        // Structure: per-sample adaptive weights; where the picture itself moved (its cell), the
-        // map follows at once however little it changed: a lagging map on a moving picture is what
-        // a viewer sees as pumping.
-        let alphaStill = 0.1 + 0.9 * (1 - strength) * (1 - strength)
-        let w = L.width, h = L.height, plane = L.planeCount
-        let columns = TemporalSmoother.cellColumns, rows = TemporalSmoother.cellRows
-        for i in 0..<n {
-            let change = abs(c[i] - s[i]) / max(s[i], 1e-3)
-            var t = min(1, max(0, (change - stillBelow) / (movingAbove - stillBelow)))
-            if let moving {
-                let p = i % plane, x = p % w, y = p / w
-                t = max(t, moving[(y * rows / h) * columns + x * columns / w])
-            }
-            s[i] += (alphaStill + (1 - alphaStill) * t) * (c[i] - s[i])
-        }
-        // A Retinex phase B gets the map at the frame's own exposure (its division cancels the
-        // jitter); a learned one gets its picture and the map at the kept exposure.
-        var exposure = exp(handOver * (stabiliseInput ? keptExposure : cameraExposure))
+        // The exponent of the map handed over: a Retinex phase B's own (its division cancels the
+        // jitter) at the frame's own exposure; a learned one's as measured, with its picture and
+        // map at the kept exposure.
+        var exposure = stabiliseInput ? exp(response * keptExposure) : exp(exposureExponent * cameraExposure)
         if stabiliseInput {
             // A learned estimator's level answers the picture's content (through its whole-frame
             // view) and noise, and phase B relies on it to normalise them: only the map's shape is
@@ -169,11 +133,59 @@ public final class TemporalSmoother {
             var smoothedSum: Float = 0, currentSum: Float = 0
             for i in 0..<n { smoothedSum += s[i]; currentSum += c[i] }
             exposure *= currentSum / max(smoothedSum, 1e-6)
+            lastGain = min(2, max(0.5, exp(keptExposure - cameraExposure)))
         }
-        if stabiliseInput { lastGain = min(2, max(0.5, exp(keptExposure - cameraExposure))) }
         let out = PlanarImage(uninitializedWidth: L.width, height: L.height, channels: L.channels)
         for i in 0..<n { out.data[i] = min(1, max(0.01, s[i] * exposure)) }
         return out
+    }
+
+    /// How the map follows the measured exposure, L ∝ exp(response * change): measured as the
+    /// exposure changes (a running regression of the map's log mean on the changes), since a learned
+    /// estimator answers exposure only weakly and a Retinex one on coded values in full.
+    private func measureResponse(of L: PlanarImage, toChange change: Float) -> Float {
+        let logMean = log(max(Float(L.mean()), 1e-4))
+        if change != 0, let last = lastLogMean {
+            responseNumerator = 0.98 * responseNumerator + (logMean - last) * change
+            responseDenominator = 0.98 * responseDenominator + change * change
+        }
+        lastLogMean = logMean
+        return min(1.5, max(0, responseNumerator / responseDenominator))
+    }
+
+    /// Moves the exposure the output keeps toward the camera's: slowly (jitter averages out), or
+    /// fast once a change beyond `stepThreshold` has lasted two frames (a real step).
+    private func keepExposure() {
+        // Weights fall quadratically with strength: 1 at 0 (per-frame), 0.088 at 0.8, 0.05 at 1. An
+        // average with weight a passes sqrt(a / (2 - a)) of white jitter.
+        let alphaSlow = 0.05 + 0.95 * (1 - strength) * (1 - strength)
+        let residual = cameraExposure - keptExposure
+        if abs(residual) > stepThreshold { stepFrames += 1 } else { stepFrames = 0 }
+        if stepFrames == 2 {
+            following = true  // two frames beyond the jitter band: a real exposure change
+            exposureSteps += 1
+        }
+        if following && abs(residual) < 0.02 { following = false }
+        keptExposure += (following ? 0.6 : alphaSlow) * residual
+    }
+
+    /// Per-sample adaptive averaging of the map's structure (`smoothed`, in place) toward the
+    /// frame's (`current`); where the picture itself moved (its cell), the map follows at once
+    /// however little it changed: a lagging map on a moving picture is what a viewer sees as pumping.
+    private func blendStructure(_ smoothed: PlanarImage, toward current: PlanarImage, moving: [Float]?) {
+        let alphaStill = 0.1 + 0.9 * (1 - strength) * (1 - strength)
+        let s = smoothed.data, c = current.data
+        let w = current.width, h = current.height, plane = current.planeCount
+        let columns = TemporalSmoother.cellColumns, rows = TemporalSmoother.cellRows
+        for i in 0..<current.count {
+            let change = abs(c[i] - s[i]) / max(s[i], 1e-3)
+            var t = min(1, max(0, (change - stillBelow) / (movingAbove - stillBelow)))
+            if let moving {
+                let p = i % plane, x = p % w, y = p / w
+                t = max(t, moving[(y * rows / h) * columns + x * columns / w])
+            }
+            s[i] += (alphaStill + (1 - alphaStill) * t) * (c[i] - s[i])
+        }
     }
 
     /// One cell: the frame's input mean (a picture that is all one region).

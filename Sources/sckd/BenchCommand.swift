@@ -84,18 +84,7 @@ struct BenchCommand: ParsableCommand {
         let tmp = NSTemporaryDirectory() + "sckd-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        var clips: [(label: String, path: String?, width: Int, height: Int)] = []
-        if let input {
-            let v = try VideoReader(path: input, copyAudio: false).video
-            clips = [(URL(fileURLWithPath: input).lastPathComponent, input, v.width, v.height)]
-        } else {
-            for s in sizes {
-                guard let fs = FrameSize(s) else { throw ValidationError("bad --size \(s)") }
-                let (w, h) = (fs.width, fs.height)
-                let path = networkOnly ? nil : try synthesize(width: w, height: h, frames: frames, to: "\(tmp)/synthetic-\(s).mp4")
-                clips.append((s, path, w, h))
-            }
-        }
+        let clips = try clipsToMeasure(in: tmp)
         var results: [[String: Any]] = []
         var ceilings: [String: Double] = [:]
         for precision in precisions {
@@ -103,49 +92,11 @@ struct BenchCommand: ParsableCommand {
         }
         print("convolution ceiling, \(threads) threads: " + ceilings.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value)) GFLOP/s" }.joined(separator: ", "))
         print("configuration                       net ms (p95)     % ceil   e2e fps cpu ms  no-enc fps cpu ms  " + Self.stages.map { $0.padding(toLength: 11, withPad: " ", startingAt: 0) }.joined(separator: " "))
-        for (label, path, w, h) in clips {
+        for clip in clips {
             for model in models {
                 for precision in (model == "classic" ? [Precision.fp32] : precisions) {
-                    let name = model == "classic" ? "classic" : "\(model) \(precision.rawValue)"
-                    var row: [String: Any] = ["clip": label, "width": w, "height": h, "model": model, "precision": precision.rawValue]
-                    var netMs = Double.nan, netP95 = Double.nan, fraction = Double.nan
-                    if model != "classic" {
-                        let wts = try LDFCNetWeights(path: weightsPath(for: model, explicit: weights))
-                        let engine = try LDFCNetEngine(weights: wts, threads: threads, precision: precision, fusedBlocks: !unfused)
-                        (netMs, netP95) = try networkMilliseconds(engine, width: w, height: h)
-                        let flops = 2 * Double(wts.config.macs(width: w, height: h))
-                        fraction = flops / (netMs / 1e3) / 1e9 / ceilings[precision.rawValue]!
-                        row["network_ms"] = netMs
-                        row["network_p95_ms"] = netP95
-                        row["ceiling_fraction"] = fraction
-                        row["gmacs"] = flops / 2e9
-                        if profile {
-                            row["convolution_ceiling_ratio"] = try printProfile(engine, width: w, height: h,
-                                                                                ceiling: ceilings[precision.rawValue]!)
-                        }
-                    }
-                    var line = "\(label) \(name)".padding(toLength: 34, withPad: " ", startingAt: 0)
-                    line += String(format: "%7.2f/%-7.2f %5.1f%%", netMs, netP95, 100 * fraction)
-                    if !networkOnly, let path {
-                        let setup = try pipelineSetup(model: model, precision: precision)
-                        let (fps, stats) = try pipeline(path: path, setup: setup, out: "\(tmp)/out.mp4")
-                        row["e2e_fps"] = fps
-                        row["cpu_ms_per_frame"] = stats.cpuPerFrame
-                        var stageRows: [String: Any] = [:]
-                        line += String(format: "  %8.1f %7.1f ", fps, stats.cpuPerFrame)
-                        // The same run without the encoder (FFmpeg's null muxer): what the pipeline
-                        // itself costs beside the network, apart from x264.
-                        let (bareFps, bare) = try pipeline(path: path, setup: setup, out: "\(tmp)/out.null", encode: false)
-                        row["no_encode_fps"] = bareFps
-                        row["no_encode_cpu_ms_per_frame"] = bare.cpuPerFrame
-                        line += String(format: "  %8.1f %7.1f  ", bareFps, bare.cpuPerFrame)
-                        for st in Self.stages {
-                            let med = stats.quantile(st, 0.5), p95 = stats.quantile(st, 0.95)
-                            stageRows[st] = ["median_ms": med, "p95_ms": p95, "mean_ms": stats.perFrame(st)]
-                            line += String(format: " %5.1f/%5.1f", med, p95)
-                        }
-                        row["stages"] = stageRows
-                    }
+                    let (row, line) = try measure(clip, model: model, precision: precision,
+                                                  ceiling: ceilings[precision.rawValue]!, scratch: tmp)
                     print(line)
                     results.append(row)
                 }
@@ -156,6 +107,69 @@ struct BenchCommand: ParsableCommand {
                                   "ceiling_gflops": ceilings, "runs": runs, "frames": frames, "results": results]
         try jsonFile?.write(try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]))
         try plotFile?.write(Data(BenchChart(results: results, stages: Self.stages).svg().utf8))
+    }
+
+    typealias Clip = (label: String, path: String?, width: Int, height: Int)
+
+    /// The input video, or a synthetic clip per --size written under `scratch` (none when only the
+    /// network is timed: it needs a size, not frames).
+    func clipsToMeasure(in scratch: String) throws -> [Clip] {
+        if let input {
+            let v = try VideoReader(path: input, copyAudio: false).video
+            return [(URL(fileURLWithPath: input).lastPathComponent, input, v.width, v.height)]
+        }
+        return try sizes.map { s in
+            guard let fs = FrameSize(s) else { throw ValidationError("bad --size \(s)") }
+            let path = networkOnly ? nil : try synthesize(width: fs.width, height: fs.height, frames: frames,
+                                                         to: "\(scratch)/synthetic-\(s).mp4")
+            return (s, path, fs.width, fs.height)
+        }
+    }
+
+    /// One configuration on one clip: the network alone against the convolution ceiling, then the
+    /// pipeline with and without the encoder. Returns the JSON row and the table line.
+    func measure(_ clip: Clip, model: String, precision: Precision, ceiling: Double, scratch: String) throws
+        -> (row: [String: Any], line: String) {
+        let (label, path, w, h) = clip
+        let name = model == "classic" ? "classic" : "\(model) \(precision.rawValue)"
+        var row: [String: Any] = ["clip": label, "width": w, "height": h, "model": model, "precision": precision.rawValue]
+        var netMs = Double.nan, netP95 = Double.nan, fraction = Double.nan
+        if model != "classic" {
+            let wts = try LDFCNetWeights(path: weightsPath(for: model, explicit: weights))
+            let engine = try LDFCNetEngine(weights: wts, threads: threads, precision: precision, fusedBlocks: !unfused)
+            (netMs, netP95) = try networkMilliseconds(engine, width: w, height: h)
+            let flops = 2 * Double(wts.config.macs(width: w, height: h))
+            fraction = flops / (netMs / 1e3) / 1e9 / ceiling
+            row["network_ms"] = netMs
+            row["network_p95_ms"] = netP95
+            row["ceiling_fraction"] = fraction
+            row["gmacs"] = flops / 2e9
+            if profile {
+                row["convolution_ceiling_ratio"] = try printProfile(engine, width: w, height: h, ceiling: ceiling)
+            }
+        }
+        var line = "\(label) \(name)".padding(toLength: 34, withPad: " ", startingAt: 0)
+        line += String(format: "%7.2f/%-7.2f %5.1f%%", netMs, netP95, 100 * fraction)
+        guard !networkOnly, let path else { return (row, line) }
+        let setup = try pipelineSetup(model: model, precision: precision)
+        let (fps, stats) = try pipeline(path: path, setup: setup, out: "\(scratch)/out.mp4")
+        row["e2e_fps"] = fps
+        row["cpu_ms_per_frame"] = stats.cpuPerFrame
+        line += String(format: "  %8.1f %7.1f ", fps, stats.cpuPerFrame)
+        // The same run without the encoder (FFmpeg's null muxer): what the pipeline itself costs
+        // beside the network, apart from x264.
+        let (bareFps, bare) = try pipeline(path: path, setup: setup, out: "\(scratch)/out.null", encode: false)
+        row["no_encode_fps"] = bareFps
+        row["no_encode_cpu_ms_per_frame"] = bare.cpuPerFrame
+        line += String(format: "  %8.1f %7.1f  ", bareFps, bare.cpuPerFrame)
+        var stageRows: [String: Any] = [:]
+        for st in Self.stages {
+            let med = stats.quantile(st, 0.5), p95 = stats.quantile(st, 0.95)
+            stageRows[st] = ["median_ms": med, "p95_ms": p95, "mean_ms": stats.perFrame(st)]
+            line += String(format: " %5.1f/%5.1f", med, p95)
+        }
+        row["stages"] = stageRows
+        return (row, line)
     }
 
     /// Per step: median ms, the multiply-accumulates of the layers it computes and its time at the
