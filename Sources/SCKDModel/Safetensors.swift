@@ -117,39 +117,51 @@ public struct SafetensorsFile {
                 metadata = m
                 continue
             }
-            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shapeAny = entry["shape"] as? [Any], let offsetsAny = entry["data_offsets"] as? [Any] else {
-                throw WeightsError.invalidHeader(path: path, reason: "tensor \(name) lacks dtype, shape or data_offsets")
-            }
-            guard let size = Self.elementSizes[dtype] else {
-                throw WeightsError.unknownDType(path: path, tensor: name, dtype: dtype)
-            }
-            let shape = try shapeAny.map { v -> Int in
-                guard let n = v as? Int, n >= 0 else {
-                    throw WeightsError.invalidHeader(path: path, reason: "tensor \(name) has a bad shape \(shapeAny)")
-                }
-                return n
-            }
-            let offsets = try offsetsAny.map { v -> Int in
-                guard let n = v as? Int else { throw WeightsError.badOffsets(path: path, tensor: name, reason: "not integers") }
-                return n
-            }
-            guard offsets.count == 2 else { throw WeightsError.badOffsets(path: path, tensor: name, reason: "need [begin, end]") }
-            let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, begin <= end, end <= dataSize else {
-                throw WeightsError.badOffsets(path: path, tensor: name, reason: "[\(begin), \(end)] outside the \(dataSize)-byte data section")
-            }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
-            }
-            guard !overflow, count * size == end - begin else {
-                throw WeightsError.badOffsets(path: path, tensor: name, reason: "\(end - begin) bytes for \(dtype) \(shape)")
-            }
-            tensors[name] = SafetensorsTensor(name: name, dtype: dtype, shape: shape, range: begin..<end)
+            tensors[name] = try Self.tensor(name, entry: value, dataSize: dataSize, path: path)
         }
-        // The data section must be covered exactly: sorted ranges, each starting where the last
-        // ended, the last ending at the end of the file.
+        try Self.checkCoverage(of: tensors, dataSize: dataSize, path: path)
+        self.metadata = metadata
+        self.tensors = tensors
+    }
+
+    /// One header entry: dtype, shape and data offsets, checked against each other and against the
+    /// data section.
+    private static func tensor(_ name: String, entry value: Any, dataSize: Int, path: String) throws -> SafetensorsTensor {
+        guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+              let shapeAny = entry["shape"] as? [Any], let offsetsAny = entry["data_offsets"] as? [Any] else {
+            throw WeightsError.invalidHeader(path: path, reason: "tensor \(name) lacks dtype, shape or data_offsets")
+        }
+        guard let size = Self.elementSizes[dtype] else {
+            throw WeightsError.unknownDType(path: path, tensor: name, dtype: dtype)
+        }
+        let shape = try shapeAny.map { v -> Int in
+            guard let n = v as? Int, n >= 0 else {
+                throw WeightsError.invalidHeader(path: path, reason: "tensor \(name) has a bad shape \(shapeAny)")
+            }
+            return n
+        }
+        let offsets = try offsetsAny.map { v -> Int in
+            guard let n = v as? Int else { throw WeightsError.badOffsets(path: path, tensor: name, reason: "not integers") }
+            return n
+        }
+        guard offsets.count == 2 else { throw WeightsError.badOffsets(path: path, tensor: name, reason: "need [begin, end]") }
+        let (begin, end) = (offsets[0], offsets[1])
+        guard begin >= 0, begin <= end, end <= dataSize else {
+            throw WeightsError.badOffsets(path: path, tensor: name, reason: "[\(begin), \(end)] outside the \(dataSize)-byte data section")
+        }
+        let (count, overflow) = shape.reduce((1, false)) { acc, d in
+            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+            return (p, acc.1 || o)
+        }
+        guard !overflow, count * size == end - begin else {
+            throw WeightsError.badOffsets(path: path, tensor: name, reason: "\(end - begin) bytes for \(dtype) \(shape)")
+        }
+        return SafetensorsTensor(name: name, dtype: dtype, shape: shape, range: begin..<end)
+    }
+
+    /// The data section must be covered exactly: sorted ranges, each starting where the last ended,
+    /// the last ending at the end of the file.
+    private static func checkCoverage(of tensors: [String: SafetensorsTensor], dataSize: Int, path: String) throws {
         let sorted = tensors.values.sorted { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }
         var position = 0
         var previous: SafetensorsTensor?
@@ -166,8 +178,6 @@ public struct SafetensorsFile {
         if position != dataSize {
             throw WeightsError.gap(path: path, reason: "\(dataSize - position) trailing bytes after the last tensor")
         }
-        self.metadata = metadata
-        self.tensors = tensors
     }
 
     /// The values of an F32 tensor, checked against the expected shape.
