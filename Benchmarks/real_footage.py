@@ -10,8 +10,8 @@ clip: each clip is enhanced twice, with the default temporal smoothing and per-f
 deviation of the frame-to-frame change of mean luma, in 8-bit levels), the adjacent-frame jumps of
 more than 3 levels, the mean luma, the fraction of clipped pixels (luma >= 250) and the noise sigma
 (Immerkaer's estimate on the luma, in levels), and for the outputs how much the shadows (input luma
-< 32) and the already visible mid-tones (48 to 127) are brightened, over three frames; it writes a plot of mean luma per frame and a
-montage (input | per-frame | smoothed at three moments) under --out.
+< 32) and the already visible mid-tones (48 to 127) are brightened, over three frames; it writes a
+plot of mean luma per frame and a montage (input | per-frame | smoothed at three moments) under --out.
 synth: makes clips with real motion from the bundled stills (a hand-held walk with pans, zoom and
 shake, a person-sized object crossing, a street light switched on, all H.264 at a night camera's
 bitrate with sensor noise; the walk also with its auto-exposure hunting by +-12 %) and measures
@@ -191,9 +191,9 @@ def measure_clip(src, model, out, extra, width=None, limit=None, smoothing=0.8):
             for i, f in enumerate(frames_of(path)):
                 tracks[key].add(i, f)
     result = {k: t.summary() for k, t in tracks.items()}
+    kept = sorted(keep)
     for key in outputs:
-        frames = sorted(keep)
-        result[key].update(tone_lifts([tracks["input"].kept[i] for i in frames], [tracks[key].kept[i] for i in frames]))
+        result[key].update(tone_lifts([tracks["input"].kept[i] for i in kept], [tracks[key].kept[i] for i in kept]))
     pf, sm = result["per-frame"]["flicker"], result["smoothed"]["flicker"]
     result["smoothed_vs_per_frame"] = round(sm / pf, 3) if pf else None
     out.mkdir(parents=True, exist_ok=True)
