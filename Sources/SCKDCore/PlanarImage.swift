@@ -111,6 +111,26 @@ public final class PlanarImage: @unchecked Sendable {
         return out
     }
 
+    /// Rec. 601 luma of the coded RGB picture, averaged over every sample (as the frame-to-frame
+    /// flicker is measured). Every sample: a subsampled mean of a moving picture is noisier than
+    /// the frame-to-frame changes it is meant to measure.
+    public func meanCodedLuma() -> Float {
+        precondition(channels == 3)
+        let r = plane(0), g = plane(1), b = plane(2)
+        var sum = 0.0
+        for y in 0..<height {
+            var row: Float = 0
+            for x in y * width..<(y + 1) * width { row += 0.299 * r[x] + 0.587 * g[x] + 0.114 * b[x] }
+            sum += Double(row)
+        }
+        return Float(sum / Double(planeCount))
+    }
+
+    /// Every sample times `gain`, clamped to 1, in place.
+    public func scale(by gain: Float) {
+        for i in 0..<count { data[i] = min(1, data[i] * gain) }
+    }
+
     /// The mean of every sample of every plane.
     public func mean() -> Double {
         sckd_sum_f32(data, count) / Double(count)

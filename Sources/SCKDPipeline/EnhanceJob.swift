@@ -128,6 +128,9 @@ public final class EnhanceJob {
         let reader = self.reader, writer = self.writer, makeEnhancer = self.makeEnhancer, compare = self.compare
         let limit = maxFrames ?? Int.max
         let window = self.window
+        // The warm-up's last half second also primes the output level (`SourceEvent.warmUp`).
+        let tb = reader.video.timeBase
+        let levelPrimingFrom = (window?.start ?? 0) - Int64(0.5 * Double(tb.den) / Double(max(1, tb.num)))
         var read = 0
         let (w, h) = (reader.video.width, reader.video.height)
         let pipeline = EnhancePipeline<DecodedPicture, EncoderFrame, CopiedPacket>(
@@ -140,7 +143,7 @@ public final class EnhanceJob {
                             // Decoded pictures come in presentation order: past the end, all are.
                             if let end = window.end, p.pts >= end { return nil }
                             if p.pts < window.warmUpFrom { continue }
-                            if p.pts < window.start { return .warmUp(p, pts: p.pts) }
+                            if p.pts < window.start { return .warmUp(p, pts: p.pts, primesLevel: p.pts >= levelPrimingFrom) }
                         }
                         read += 1
                         return .picture(p, pts: p.pts)

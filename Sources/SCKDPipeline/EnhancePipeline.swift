@@ -4,11 +4,13 @@ import SCKDSystem
 
 /// What a source yields: a picture to enhance (with its presentation timestamp), a picture that
 /// only primes the temporal smoothing (analysed and smoothed, so that the frames after it are
-/// smoothed as in a run that started earlier, but never enhanced or written), or something to pass
-/// through untouched (a copied audio packet).
+/// smoothed as in a run that started earlier, but never written; with `primesLevel` also enhanced,
+/// for the output level's moving average, whose memory is far shorter than the smoother's: the
+/// last half second of a warm-up is enough), or something to pass through untouched (a copied
+/// audio packet).
 public enum SourceEvent<Picture, Passthrough> {
     case picture(Picture, pts: Int64)
-    case warmUp(Picture, pts: Int64)
+    case warmUp(Picture, pts: Int64, primesLevel: Bool)
     case passthrough(Passthrough)
 }
 
@@ -103,9 +105,11 @@ public struct PipelineStats: Sendable {
 /// enhancer. An error anywhere stops every stage promptly and is rethrown from `run` (after the
 /// sink has been told, so it can finalise what it has).
 public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Sendable {  // shared state behind `lock`
-    typealias Source = (picture: Picture, pts: Int64, warmUp: Bool)
-    typealias Analysed = (image: PlanarImage, illumination: PlanarImage, cells: [Float]?, pts: Int64, warmUp: Bool)
-    typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, gain: Float, pts: Int64, warmUp: Bool)
+    typealias Source = (picture: Picture, pts: Int64, warmUp: WarmUp?)
+    typealias Analysed = (image: PlanarImage, illumination: PlanarImage, cells: [Float]?, pts: Int64, warmUp: WarmUp?)
+    typealias Smoothed = (sequence: Int, image: PlanarImage, illumination: PlanarImage, gain: Float, pts: Int64, warmUp: WarmUp?)
+    /// A warm-up picture's part: smoothed only, or enhanced too (for the output level).
+    enum WarmUp { case smoothingOnly, primingLevel }
     enum SinkItem {
         /// A frame in its place in the order; nil for a warm-up picture, which takes a place but is not written.
         case frame(Int, Encoded?, Int64)
@@ -147,16 +151,17 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         // Frames between each pool and the ordered stage after it (the smoother, the sink).
         let analysing = InFlightLimit(size: c.queueCapacity + c.workers)
         let enhancing = InFlightLimit(size: c.queueCapacity + c.workers)
+        let levels = InOrderTurns(OutputLevelStabiliser(strength: c.smoothing))
         lock.lock()
         cancellers = [{ toAnalyse.cancel() }, { toSmooth.cancel() }, { toEnhance.cancel() }, { toSink.cancel() },
-                      { analysing.cancel() }, { enhancing.cancel() }]
+                      { analysing.cancel() }, { enhancing.cancel() }, { levels.cancel() }]
         lock.unlock()
         let cpuAtStart = processCPUNanoseconds()
 
         startSource(into: toAnalyse, passthrough: toSink)
         startAnalysers(from: toAnalyse, to: toSmooth, limit: analysing)
         startSmoother(from: toSmooth, to: toEnhance, limit: analysing)
-        startEnhancers(from: toEnhance, to: toSink, limit: enhancing)
+        startEnhancers(from: toEnhance, to: toSink, limit: enhancing, levels: levels)
         // Sink: this thread, frames reassembled in order.
         var inOrder = OrderedDelivery<(Encoded?, Int64)>(limit: enhancing)
         var written = 0
@@ -205,8 +210,8 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
             defer { toAnalyse.close() }
             while !self.failed(), let event = try self.timed("source", { try source() }) {
                 switch event {
-                case let .picture(p, pts): toAnalyse.push((p, pts, false))
-                case let .warmUp(p, pts): toAnalyse.push((p, pts, true))
+                case let .picture(p, pts): toAnalyse.push((p, pts, nil))
+                case let .warmUp(p, pts, primesLevel): toAnalyse.push((p, pts, primesLevel ? .primingLevel : .smoothingOnly))
                 case let .passthrough(x): toSink.push(.passthrough(x))
                 }
             }
@@ -258,9 +263,13 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
         }
     }
 
-    /// Phase B + convert out, one thread per worker.
+    /// Phase B, the output's level steadied in order, convert out; one thread per worker. With
+    /// smoothing, the warm-up pictures that prime the level go through phase B too (not converted
+    /// or written): the level a segment's first frame is steadied toward must be the one a run that
+    /// started earlier had.
     private func startEnhancers(from toEnhance: BoundedQueue<Smoothed>, to toSink: BoundedQueue<SinkItem>,
-                                limit enhancing: InFlightLimit) {
+                                limit enhancing: InFlightLimit, levels: InOrderTurns<OutputLevelStabiliser>) {
+        let stabilising = configuration.smoothing > 0
         let enhancers = DispatchGroup()
         for i in 0..<configuration.workers {
             enhancers.enter()
@@ -269,13 +278,24 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                 let worker = try makeWorker()
                 while enhancing.enter() {
                     guard let item = toEnhance.pop() else { enhancing.leave(); break }
-                    if item.warmUp {
+                    if let warmUp = item.warmUp, warmUp == .smoothingOnly || !stabilising {
+                        // Every number takes its turn at the level, or the next one would wait for it.
+                        if stabilising && levels.take(item.sequence, { _ in }) == nil { return }
                         if !toSink.push(.frame(item.sequence, nil, item.pts)) { return }
                         continue
                     }
                     let out = try self.timed("phase B", {
                         try worker.enhancer.enhance(item.image, illumination: item.illumination, inputGain: item.gain)
                     })
+                    if stabilising {
+                        let level = self.timed("level", { out.meanCodedLuma() })
+                        guard let gain = levels.take(item.sequence, { $0.gain(forLevel: level) }) else { return }
+                        if item.warmUp != nil {
+                            if !toSink.push(.frame(item.sequence, nil, item.pts)) { return }
+                            continue
+                        }
+                        if gain != 1 { self.timed("level", { out.scale(by: gain) }) }
+                    }
                     let encoded = try self.timed("convert out", { try worker.encode(item.image, out) })
                     if !toSink.push(.frame(item.sequence, encoded, item.pts)) { return }
                 }
@@ -329,7 +349,7 @@ public struct PipelineFailure: Error, CustomStringConvertible {
 extension PipelineStats {
     /// A few lines for `--stats`.
     public var summary: String {
-        let stages = ["source", "convert in", "phase A", "smoothing", "phase B", "convert out", "sink"]
+        let stages = ["source", "convert in", "phase A", "smoothing", "phase B", "level", "convert out", "sink"]
         var s = "per frame (ms of thread CPU time):"
         for st in stages { s += String(format: " %@ %.2f", st as NSString, perFrame(st)) }
         s += "\nqueues (peak / mean at push):"

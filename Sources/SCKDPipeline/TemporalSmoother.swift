@@ -20,7 +20,8 @@ import SCKDCore
 ///   a weight that adapts per sample to how much that sample changed (below `stillBelow`: strong
 ///   smoothing; above `movingAbove`, or wherever the picture's own cell moved: follow at once), so
 ///   static regions are steady (the estimator's own noise goes) and moving ones do not ghost. For a
-///   learned estimator only the map's shape is smoothed; its level stays the frame's own.
+///   learned estimator only the map's shape is smoothed; its level stays the frame's own (what is
+///   left of its jitter is steadied on the enhanced frames: `OutputLevelStabiliser`).
 /// - A scene cut (mean structural change above `cutThreshold`) resets both.
 ///
 /// For a Retinex phase B (output = input / L^(1/e)) the map handed over follows the frame's own

@@ -54,7 +54,7 @@ struct CameraCommand: ParsableCommand {
     @Option(help: "Encoder preset.")
     var preset: String = "ultrafast"
 
-    @Option(name: .customLong("temporal-smoothing"), parsing: .unconditional, help: "Smooth the illumination over time: 0 (per-frame) to 1.")
+    @Option(name: .customLong("temporal-smoothing"), parsing: .unconditional, help: "Smooth the illumination and steady the output level over time: 0 (per-frame) to 1.")
     var temporalSmoothing: Float = 0.8
 
     @Flag(name: [.customShort("y"), .customLong("overwrite")], help: "Overwrite an existing output file.")

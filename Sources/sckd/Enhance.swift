@@ -52,7 +52,7 @@ struct Enhance: ParsableCommand {
     @Flag(help: "Print progress even when stderr is not a terminal.")
     var progress = false
 
-    @Option(name: .customLong("temporal-smoothing"), parsing: .unconditional, help: "Smooth the illumination over time: 0 (per-frame) to 1.")
+    @Option(name: .customLong("temporal-smoothing"), parsing: .unconditional, help: "Smooth the illumination and steady the output level over time: 0 (per-frame) to 1.")
     var temporalSmoothing: Float = 0.8
 
     @Option(parsing: .unconditional, help: "Worker threads per network stage (default: from the core count).")

@@ -63,7 +63,7 @@ final class EnhancePipelineTests: XCTestCase {
         XCTAssertEqual(seen.count, 120)
     }
 
-    func testWarmUpPicturesAreSmoothedButNeitherEnhancedNorWritten() throws {
+    func testWarmUpPicturesAreSmoothedAndPrimeTheLevelButAreNeverWritten() throws {
         // Exposure varies frame to frame; a run that starts at frame 0 and one that warms up on
         // frames 0-29 and writes from 30 must write the same frames 30-59.
         let level = { (n: Int) -> Float in 0.2 + 0.05 * Float(n % 7) / 7 }
@@ -86,7 +86,7 @@ final class EnhancePipelineTests: XCTestCase {
                 source: {
                     guard n < 60 else { return nil }
                     defer { n += 1 }
-                    return n < warmUp ? .warmUp(n, pts: Int64(n)) : .picture(n, pts: Int64(n))
+                    return n < warmUp ? .warmUp(n, pts: Int64(n), primesLevel: n >= warmUp - 10) : .picture(n, pts: Int64(n))
                 },
                 makeWorker: { PipelineWorker(toImage: { frame($0, level: level($0)) }, enhancer: counter, encode: { $1 }) })
             var frames: [PlanarImage] = [], pts: [Int64] = []
@@ -99,9 +99,13 @@ final class EnhancePipelineTests: XCTestCase {
         }
         let whole = try run(warmUp: 0), warmed = try run(warmUp: 30)
         XCTAssertEqual(warmed.pts, (30..<60).map { Int64($0) })
-        XCTAssertEqual(warmed.enhanced, 30, "warm-up pictures are not enhanced")
+        XCTAssertEqual(warmed.enhanced, 40, "only the warm-up pictures that prime the output level are enhanced")
         let samples = { (i: PlanarImage) in Array(UnsafeBufferPointer(start: i.data, count: i.count)) }
-        for (a, b) in zip(whole.frames.suffix(30), warmed.frames) { XCTAssertEqual(samples(a), samples(b)) }
+        // The smoother's state is the same; the output level's moving average forgot what the
+        // priming pictures did not show it, to float rounding.
+        for (a, b) in zip(whole.frames.suffix(30), warmed.frames) {
+            XCTAssertLessThan(zip(samples(a), samples(b)).map { abs($0 - $1) }.max()!, 1e-5)
+        }
         // Without the warm-up the smoother starts cold and the first frames come out otherwise.
         let cold = try run(warmUp: 0, from: 30)
         XCTAssertNotEqual(samples(cold.frames[1]), samples(warmed.frames[1]))
@@ -203,5 +207,45 @@ final class EnhancePipelineTests: XCTestCase {
         XCTAssertEqual(packets.count, 20)
         XCTAssertEqual(packets, packets.sorted { Int($0.dropFirst(6))! < Int($1.dropFirst(6))! })
         XCTAssertEqual(stats.frames, 40)
+    }
+}
+
+/// An enhancer whose output level jitters by up to ±1.5 % from frame to frame (its first sample
+/// carries the frame number, as `frame` makes it).
+final class LevelJitterEnhancer: FrameEnhancer {
+    let name = "level-jitter"
+    func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
+        Thread.sleep(forTimeInterval: Double.random(in: 0...0.002))
+        return PlanarImage(width: 2, height: 2, channels: 1, filledWith: 0.5)
+    }
+    func enhance(_ image: PlanarImage, illumination: PlanarImage) throws -> PlanarImage {
+        Thread.sleep(forTimeInterval: Double.random(in: 0...0.002))
+        let n = Int((image[0, 0, 0] * 1000).rounded())
+        let out = PlanarImage(width: 8, height: 8, channels: 3, filledWith: 0.4 * (1 + 0.015 * sin(Float(n) * 2.3)))
+        out[0, 0, 0] = image[0, 0, 0]
+        return out
+    }
+}
+
+final class OutputLevelPipelineTests: XCTestCase {
+    func levels(workers: Int, smoothing: Float) throws -> [Float] {
+        var n = 0
+        let p = EnhancePipeline<Int, PlanarImage, String>(
+            configuration: PipelineConfiguration(workers: workers, queueCapacity: 3, smoothing: smoothing), source: {
+                guard n < 150 else { return nil }
+                defer { n += 1 }
+                return .picture(n, pts: Int64(n))
+            }, makeWorker: { PipelineWorker(toImage: { frame($0) }, enhancer: LevelJitterEnhancer(), encode: { $1 }) })
+        var out: [Float] = []
+        _ = try p.run(writeFrame: { img, _ in out.append(img.data[1]) }, writePassthrough: { _ in })
+        return out
+    }
+
+    func testTheOutputLevelIsSteadiedInFrameOrderWhateverTheWorkers() throws {
+        let perFrame = try levels(workers: 3, smoothing: 0), one = try levels(workers: 1, smoothing: 0.8),
+            four = try levels(workers: 4, smoothing: 0.8)
+        XCTAssertEqual(one, four, "the same corrections whichever worker finishes first")
+        let flicker = { (v: [Float]) -> Float in zip(v.dropFirst(), v).map { abs($0 - $1) }.reduce(0, +) }
+        XCTAssertLessThan(flicker(four), 0.5 * flicker(perFrame))
     }
 }
