@@ -127,80 +127,96 @@ final class Plan {
         // the input of the trainable part, (x, E, L_up): channels-last for the quality model's
         // full-resolution convolution, space-to-depth by 4 for the real-time model, whose 4x4
         // stride-4 convolution then is a 1x1 convolution (a plain matrix product).
-        let quarter = cfg.bodyAtQuarter
-        let (inB, illB, outB) = (inputB, illuminationIn, output)
-        let (fw, fh, bf16) = (Int32(w), Int32(h), Int32(dt == dnnl_bf16 ? 1 : 0))
-
+        //
         // LISC body, at 1/2 resolution behind full-resolution features (quality) or at 1/4 straight
         // from the input (real time), calibrated there by the illumination (LGC: scale, with the
         // "1 +" folded into its bias, and shift).
+        let quarter = cfg.bodyAtQuarter
         let (bw, bh) = quarter ? (w4, h4) : (w2, h2)
         let bodyDesc = try memoryDesc([1, cfg.lCh, bh, bw], dt, Plan.featureLayout)
-        let C = cfg.lCh
         // LGC's calibration, g * (1 + scale(L)) + shift(L), as one C pass over g (or in the
         // epilogue of the fused body input): as two 1x1 convolutions (3 -> 48) and a binary
         // primitive it read and wrote g's size three times. (Fusing it into l_down as binary
         // post-ops was measured: no faster for the quality model, slower for the real-time one,
         // whose 1x1 then leaves the brgemm kernel.)
-        let calibration = calibrationTable(channels: C)
-        var f: DNNLMemory?
-        var g: DNNLMemory
-        if quarter, fusedBlocks, sckd_ldfc_ds_block_available(Int32(C), bf16) != 0 {
-            // Real time, fused: prepare, l_down and the calibration one quarter row at a time
-            // (sckd_ldfc_body_input); the 144-channel space-to-depth map never leaves the cache.
-            let body = try DNNLMemory(bodyDesc, ctx)
-            keep.append(body)
-            g = body
-            // (C, 144) in the space-to-depth channel order
-            let (inOut, pairs) = kernelLayouts(weights["l_down.weight"], out: C, in: 144)
-            let bias = Pinned(weights["l_down.bias"]), cal = Pinned(calibration)
-            keep += [bias, cal]
-            phaseB.append(KernelStep(name: "prepare+l_down+calibrate", layouts: "src abcd  dst acdb (fused)", rows: h4,
-                                     threads: threads) { [unowned self] begin, end in
-                let c = cal.pointer
-                return sckd_ldfc_body_input(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
-                                            illB.pointer.assumingMemoryBound(to: Float.self),
-                                            outB.pointer.assumingMemoryBound(to: Float.self), body.pointer, bf16,
-                                            Int32(C), fh, fw, inOut.pointer, pairs.pointer, bias.pointer,
-                                            c, c + 3 * C, c + 4 * C, c + 7 * C, Int32(begin), Int32(end),
-                                            self.measurePrepare ? self.prepareNanoseconds : nil)
-            })
-        } else {
-            let trainableInput = quarter ? try memoryDesc([1, 144, h4, w4], dt, Plan.featureLayout)
-                                         : try memoryDesc([1, 9, h, w], dt, Plan.featureLayout)
-            let prepared = try DNNLMemory(trainableInput, ctx)
-            keep.append(prepared)
-            let layout = Int32(quarter ? SCKD_PREPARE_SPACE_TO_DEPTH4 : SCKD_PREPARE_CONCAT)
-            phaseB.append(KernelStep(name: "prepare", layouts: "src abcd  dst \(quarter ? "space-to-depth4 " : "")acdb", rows: h4,
-                                     threads: threads) { [unowned self] begin, end in
-                sckd_ldfc_prepare(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
-                                  illB.pointer.assumingMemoryBound(to: Float.self),
-                                  outB.pointer.assumingMemoryBound(to: Float.self), prepared.pointer, bf16, layout, fh, fw,
-                                  Int32(begin), Int32(end))
-            })
-            let lBody = try DNNLMemory(try memoryDesc([1, 3, bh, bw], dt, Plan.featureLayout), ctx)
-            keep.append(lBody)
-            if quarter {
-                g = try conv("l_down", src: prepared, out: cfg.lCh, k: 1, stride: 1, post: [.relu], dstDesc: bodyDesc,
-                             weights: weights["l_down.weight"], into: &phaseB)  // (out, c, ky, kx): the layout's order
-                try reorder("l_mod.input", from: illuminationIn, to: lBody, into: &phaseB)
-            } else {
-                let features = try conv("f_in", src: prepared, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
-                                        dstDesc: try memoryDesc([1, cfg.fCh, h, w], dt, Plan.featureLayout), into: &phaseB)
-                f = features
-                g = try conv("l_down", src: features, out: cfg.lCh, k: 3, stride: 2, post: [.relu], dstDesc: bodyDesc, into: &phaseB)
-                try resample("resize2", factor: 2, src: illuminationIn, dst: lBody, into: &phaseB)
-            }
-            let (gMem, lMem, rowPixels) = (g, lBody, bw)
-            phaseB.append(KernelStep(name: "calibrate", layouts: "g acdb  L acdb", rows: bh, threads: threads) { begin, end in
-                calibration.withUnsafeBufferPointer { p in
-                    let b = p.baseAddress!
-                    sckd_ldfc_calibrate(gMem.pointer, lMem.pointer, bf16, Int32(C), b, b + 3 * C, b + 4 * C, b + 7 * C,
-                                        begin * rowPixels, end * rowPixels)
-                }
-                return 0
-            })
+        let calibration = calibrationTable(channels: cfg.lCh)
+        let bf16 = Int32(dt == dnnl_bf16 ? 1 : 0)
+        if quarter, fusedBlocks, sckd_ldfc_ds_block_available(Int32(cfg.lCh), bf16) != 0 {
+            return (nil, try buildFusedQuarterBodyInput(bodyDesc, calibration: calibration))
         }
+        return try buildStepwiseBodyInput(bodyDesc, calibration: calibration, size: (bw, bh))
+    }
+
+    /// Real time, fused: prepare, l_down and the calibration one quarter row at a time
+    /// (sckd_ldfc_body_input); the 144-channel space-to-depth map never leaves the cache.
+    private func buildFusedQuarterBodyInput(_ bodyDesc: dnnl_memory_desc_t, calibration: [Float]) throws -> DNNLMemory {
+        let C = weights.config.lCh
+        let (inB, illB, outB) = (inputB, illuminationIn, output)
+        let (fw, fh, bf16) = (Int32(w), Int32(h), Int32(dt == dnnl_bf16 ? 1 : 0))
+        let body = try DNNLMemory(bodyDesc, ctx)
+        keep.append(body)
+        // (C, 144) in the space-to-depth channel order
+        let (inOut, pairs) = kernelLayouts(weights["l_down.weight"], out: C, in: 144)
+        let bias = Pinned(weights["l_down.bias"]), cal = Pinned(calibration)
+        keep += [bias, cal]
+        phaseB.append(KernelStep(name: "prepare+l_down+calibrate", layouts: "src abcd  dst acdb (fused)", rows: h4,
+                                 threads: threads) { [unowned self] begin, end in
+            let c = cal.pointer
+            return sckd_ldfc_body_input(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
+                                        illB.pointer.assumingMemoryBound(to: Float.self),
+                                        outB.pointer.assumingMemoryBound(to: Float.self), body.pointer, bf16,
+                                        Int32(C), fh, fw, inOut.pointer, pairs.pointer, bias.pointer,
+                                        c, c + 3 * C, c + 4 * C, c + 7 * C, Int32(begin), Int32(end),
+                                        self.measurePrepare ? self.prepareNanoseconds : nil)
+        })
+        return body
+    }
+
+    /// The same as oneDNN primitives and C passes, one after another: prepare, the trainable
+    /// input's convolutions (f_in and l_down, or l_down alone), the illumination brought to the
+    /// body's resolution, and the calibration.
+    private func buildStepwiseBodyInput(_ bodyDesc: dnnl_memory_desc_t, calibration: [Float],
+                                        size: (w: Int, h: Int)) throws -> (features: DNNLMemory?, body: DNNLMemory) {
+        let cfg = weights.config
+        let quarter = cfg.bodyAtQuarter, C = cfg.lCh
+        let (inB, illB, outB) = (inputB, illuminationIn, output)
+        let (fw, fh, bf16) = (Int32(w), Int32(h), Int32(dt == dnnl_bf16 ? 1 : 0))
+        let trainableInput = quarter ? try memoryDesc([1, 144, h4, w4], dt, Plan.featureLayout)
+                                     : try memoryDesc([1, 9, h, w], dt, Plan.featureLayout)
+        let prepared = try DNNLMemory(trainableInput, ctx)
+        keep.append(prepared)
+        let layout = Int32(quarter ? SCKD_PREPARE_SPACE_TO_DEPTH4 : SCKD_PREPARE_CONCAT)
+        phaseB.append(KernelStep(name: "prepare", layouts: "src abcd  dst \(quarter ? "space-to-depth4 " : "")acdb", rows: h4,
+                                 threads: threads) { [unowned self] begin, end in
+            sckd_ldfc_prepare(inB.pointer.assumingMemoryBound(to: Float.self), self.inputGain,
+                              illB.pointer.assumingMemoryBound(to: Float.self),
+                              outB.pointer.assumingMemoryBound(to: Float.self), prepared.pointer, bf16, layout, fh, fw,
+                              Int32(begin), Int32(end))
+        })
+        let lBody = try DNNLMemory(try memoryDesc([1, 3, size.h, size.w], dt, Plan.featureLayout), ctx)
+        keep.append(lBody)
+        var f: DNNLMemory?
+        let g: DNNLMemory
+        if quarter {
+            g = try conv("l_down", src: prepared, out: cfg.lCh, k: 1, stride: 1, post: [.relu], dstDesc: bodyDesc,
+                         weights: weights["l_down.weight"], into: &phaseB)  // (out, c, ky, kx): the layout's order
+            try reorder("l_mod.input", from: illuminationIn, to: lBody, into: &phaseB)
+        } else {
+            let features = try conv("f_in", src: prepared, out: cfg.fCh, k: cfg.fK, stride: 1, post: [.relu],
+                                    dstDesc: try memoryDesc([1, cfg.fCh, h, w], dt, Plan.featureLayout), into: &phaseB)
+            f = features
+            g = try conv("l_down", src: features, out: cfg.lCh, k: 3, stride: 2, post: [.relu], dstDesc: bodyDesc, into: &phaseB)
+            try resample("resize2", factor: 2, src: illuminationIn, dst: lBody, into: &phaseB)
+        }
+        let (gMem, lMem, rowPixels) = (g, lBody, size.w)
+        phaseB.append(KernelStep(name: "calibrate", layouts: "g acdb  L acdb", rows: size.h, threads: threads) { begin, end in
+            calibration.withUnsafeBufferPointer { p in
+                let b = p.baseAddress!
+                sckd_ldfc_calibrate(gMem.pointer, lMem.pointer, bf16, Int32(C), b, b + 3 * C, b + 4 * C, b + 7 * C,
+                                    begin * rowPixels, end * rowPixels)
+            }
+            return 0
+        })
         return (f, g)
     }
 
