@@ -24,6 +24,35 @@ double sckd_sum_f32(const float *x, size_t n) {
 }
 
 SCKD_CLONES
+static float block_luma_sum(const float *restrict r, const float *restrict g, const float *restrict b, size_t n) {
+    float lanes[16] = {0};  /* as block_sum */
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) lanes[k] += 0.299f * r[i + k] + 0.587f * g[i + k] + 0.114f * b[i + k];
+    float s = 0;
+    for (; i < n; i++) s += 0.299f * r[i] + 0.587f * g[i] + 0.114f * b[i];
+    for (int k = 0; k < 16; k++) s += lanes[k];
+    return s;
+}
+
+double sckd_mean_luma_f32(const float *r, const float *g, const float *b, size_t n) {
+    double total = 0;
+    for (size_t i = 0; i < n; i += 4096) {
+        size_t m = n - i < 4096 ? n - i : 4096;
+        total += block_luma_sum(r + i, g + i, b + i, m);
+    }
+    return n ? total / (double)n : 0;
+}
+
+SCKD_CLONES
+void sckd_scale_clamp_f32(float *x, size_t n, float gain) {
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i] * gain;
+        x[i] = v < 1.0f ? v : 1.0f;
+    }
+}
+
+SCKD_CLONES
 static void expose_block(const float *restrict src, float *restrict dst, size_t n, float gain, float k) {
     for (size_t i = 0; i < n; i++) {
         float e = sckd_expose(src[i], gain, k);

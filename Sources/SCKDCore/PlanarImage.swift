@@ -116,19 +116,12 @@ public final class PlanarImage: @unchecked Sendable {
     /// the frame-to-frame changes it is meant to measure.
     public func meanCodedLuma() -> Float {
         precondition(channels == 3)
-        let r = plane(0), g = plane(1), b = plane(2)
-        var sum = 0.0
-        for y in 0..<height {
-            var row: Float = 0
-            for x in y * width..<(y + 1) * width { row += 0.299 * r[x] + 0.587 * g[x] + 0.114 * b[x] }
-            sum += Double(row)
-        }
-        return Float(sum / Double(planeCount))
+        return Float(sckd_mean_luma_f32(plane(0), plane(1), plane(2), planeCount))
     }
 
     /// Every sample times `gain`, clamped to 1, in place.
     public func scale(by gain: Float) {
-        for i in 0..<count { data[i] = min(1, data[i] * gain) }
+        sckd_scale_clamp_f32(data, count, gain)
     }
 
     /// The mean of every sample of every plane.

@@ -16,6 +16,12 @@ extern "C" {
 /* The sum of n floats (blocks summed in float, the blocks' sums in double). */
 double sckd_sum_f32(const float *x, size_t n);
 
+/* The mean Rec. 601 luma 0.299 r + 0.587 g + 0.114 b of n samples of three planes. */
+double sckd_mean_luma_f32(const float *r, const float *g, const float *b, size_t n);
+
+/* x[i] = min(x[i] * gain, 1), in place. */
+void sckd_scale_clamp_f32(float *x, size_t n, float gain);
+
 /* dst[i] = the sRGB-coded src[i] exposed `gain` times longer in linear light, clamped to [0, 1]
  * (within 2e-3 of srgb(gain * linear(v)), at the knee of the toe); gain 1 copies. src and dst may
  * be the same. */
