@@ -80,6 +80,17 @@ static void fill_linear_table(void) {
     }
 }
 
+/* linear(x), x clamped to [0, 1], from the table (filled first). */
+static inline float table_linear(float x) {
+    float v = x * LINEAR_STEPS;
+    v = v > 0.0f ? v : 0.0f;
+    v = v < (float)LINEAR_STEPS ? v : (float)LINEAR_STEPS;
+    int j = (int)v;
+    j = j < LINEAR_STEPS ? j : LINEAR_STEPS - 1;
+    float t = v - (float)j;
+    return linear_table[j] + t * (linear_table[j + 1] - linear_table[j]);
+}
+
 double sckd_linear_light_mean(const float *x, size_t n, size_t step) {
     pthread_once(&linear_once, fill_linear_table);
     if (step == 0) step = 1;
@@ -89,15 +100,39 @@ double sckd_linear_light_mean(const float *x, size_t n, size_t step) {
      * (a stride over single samples would still bring in every cache line). */
     for (size_t b = 0; b < n; b += 64 * step) {
         size_t end = b + 64 < n ? b + 64 : n;
-        for (size_t i = b; i < end; i++, count++) {
-            float v = x[i] * LINEAR_STEPS;
-            v = v > 0.0f ? v : 0.0f;
-            v = v < (float)LINEAR_STEPS ? v : (float)LINEAR_STEPS;
-            int j = (int)v;
-            j = j < LINEAR_STEPS ? j : LINEAR_STEPS - 1;
-            float t = v - (float)j;
-            total += linear_table[j] + t * (linear_table[j + 1] - linear_table[j]);
-        }
+        for (size_t i = b; i < end; i++, count++) total += table_linear(x[i]);
     }
     return count ? total / (double)count : 0;
+}
+
+int sckd_cell_means(const float *x, int width, int height, int channels, int columns, int rows, int linear,
+                    float *means) {
+    if (linear) pthread_once(&linear_once, fill_linear_table);
+    int x0 = 1 % width, sampled_x = (width - x0 + 1) / 2;  /* x = 1, 3, 5, ... (0 in a picture 1 wide) */
+    int *cell_of = malloc((size_t)(sampled_x > 0 ? sampled_x : 1) * sizeof(int));
+    double *sums = calloc((size_t)columns * rows, sizeof(double));
+    float *row_sums = malloc((size_t)columns * sizeof(float));
+    size_t *counts = calloc((size_t)columns * rows, sizeof(size_t));
+    if (!cell_of || !sums || !row_sums || !counts) {
+        free(cell_of); free(sums); free(row_sums); free(counts);
+        return -1;
+    }
+    for (int k = 0; k < sampled_x; k++) cell_of[k] = (x0 + 2 * k) * columns / width;
+    size_t plane = (size_t)width * height;
+    for (int y = 1 % height; y < height; y += 2) {
+        int cy = y * rows / height;
+        for (int c = 0; c < channels; c++) {
+            const float *row = x + c * plane + (size_t)y * width + x0;
+            for (int i = 0; i < columns; i++) row_sums[i] = 0;
+            if (linear)
+                for (int k = 0; k < sampled_x; k++) row_sums[cell_of[k]] += table_linear(row[2 * k]);
+            else
+                for (int k = 0; k < sampled_x; k++) row_sums[cell_of[k]] += row[2 * k];
+            for (int i = 0; i < columns; i++) sums[cy * columns + i] += row_sums[i];
+        }
+        for (int k = 0; k < sampled_x; k++) counts[cy * columns + cell_of[k]] += (size_t)channels;
+    }
+    for (int i = 0; i < columns * rows; i++) means[i] = counts[i] ? (float)(sums[i] / (double)counts[i]) : 0.0f;
+    free(cell_of); free(sums); free(row_sums); free(counts);
+    return 0;
 }

@@ -72,37 +72,13 @@ public final class PlanarImage: @unchecked Sendable {
     /// which moves every cell alike, from something moving, which moves a few.
     public func cellMeans(columns: Int, rows: Int, linearLight: Bool) -> [Float] {
         let cols = max(1, min(columns, width)), rws = max(1, min(rows, height))
-        var sums = [Float](repeating: 0, count: cols * rws), counts = [Float](repeating: 0, count: cols * rws)
-        let stride = 2
-        for c in 0..<min(channels, 3) {
-            let p = plane(c)
-            var y = stride / 2 % height
-            while y < height {
-                let row = p + y * width, cy = y * rws / height
-                var x = stride / 2 % width
-                while x < width {
-                    let v = row[x]
-                    let i = cy * cols + x * cols / width
-                    sums[i] += linearLight ? PlanarImage.linear(v) : v
-                    counts[i] += 1
-                    x += stride
-                }
-                y += stride
-            }
+        var means = [Float](repeating: 0, count: cols * rws)
+        let status = means.withUnsafeMutableBufferPointer {
+            sckd_cell_means(data, Int32(width), Int32(height), Int32(min(channels, 3)), Int32(cols), Int32(rws),
+                            linearLight ? 1 : 0, $0.baseAddress!)
         }
-        return zip(sums, counts).map { $1 > 0 ? $0 / $1 : 0 }
-    }
-
-    private static let linearTable: [Float] = (0...1024).map { i in
-        let v = Double(i) / 1024
-        return Float(v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4))
-    }
-
-    /// The sRGB curve's linear light of a coded value, from a table (within 1e-3).
-    @inline(__always) static func linear(_ v: Float) -> Float {
-        let t = min(max(v, 0), 1) * 1024
-        let i = min(Int(t), 1023)
-        return linearTable[i] + (t - Float(i)) * (linearTable[i + 1] - linearTable[i])
+        precondition(status == 0, "cellMeans: out of memory")
+        return means
     }
 
     public func copy() -> PlanarImage {

@@ -233,9 +233,10 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                     let image = try self.timed("convert in", { try worker.toImage(picture) })
                     let L = try self.timed("phase A", { try worker.enhancer.estimateIllumination(image) })
                     // The exposure that the stabilisation's gain scales is linear light's.
-                    let cells = c.smoothing <= 0 ? nil : image.cellMeans(columns: TemporalSmoother.cellColumns,
-                                                                          rows: TemporalSmoother.cellRows,
-                                                                          linearLight: c.stabiliseInput)
+                    let cells = c.smoothing <= 0 ? nil : self.timed("cells") {
+                        image.cellMeans(columns: TemporalSmoother.cellColumns, rows: TemporalSmoother.cellRows,
+                                        linearLight: c.stabiliseInput)
+                    }
                     if !toSmooth.push((n, (image, L, cells, pts, warmUp))) { return }
                 }
             }
@@ -349,7 +350,7 @@ public struct PipelineFailure: Error, CustomStringConvertible {
 extension PipelineStats {
     /// A few lines for `--stats`.
     public var summary: String {
-        let stages = ["source", "convert in", "phase A", "smoothing", "phase B", "level", "convert out", "sink"]
+        let stages = ["source", "convert in", "cells", "phase A", "smoothing", "phase B", "level", "convert out", "sink"]
         var s = "per frame (ms of thread CPU time):"
         for st in stages { s += String(format: " %@ %.2f", st as NSString, perFrame(st)) }
         s += "\nqueues (peak / mean at push):"

@@ -61,7 +61,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: [.customShort("y"), .customLong("overwrite")], help: "Replace existing --json and --plot files.")
     var overwrite = false
 
-    static let stages = ["source", "convert in", "phase A", "smoothing", "phase B", "level", "convert out", "sink"]
+    static let stages = ["source", "convert in", "cells", "phase A", "smoothing", "phase B", "level", "convert out", "sink"]
 
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1") }

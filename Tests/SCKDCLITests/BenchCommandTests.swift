@@ -22,7 +22,7 @@ final class BenchCommandTests: XCTestCase {
             XCTAssertGreaterThan(row["no_encode_fps"] as? Double ?? 0, 0, "the run without the encoder")
             let runMs = 1000 * 12 / fps
             let stages = row["stages"] as! [String: [String: Double]]
-            XCTAssertEqual(Set(stages.keys), ["source", "convert in", "phase A", "smoothing", "phase B", "level", "convert out", "sink"])
+            XCTAssertEqual(Set(stages.keys), ["source", "convert in", "cells", "phase A", "smoothing", "phase B", "level", "convert out", "sink"])
             for (name, s) in stages {
                 XCTAssertGreaterThanOrEqual(s["median_ms"]!, 0, name)
                 XCTAssertLessThanOrEqual(s["median_ms"]!, s["p95_ms"]! + 1e-9, name)

@@ -68,4 +68,31 @@ final class ExposureTests: XCTestCase {
         // More cells than samples: one cell per column and row at most.
         XCTAssertEqual(PlanarImage(width: 4, height: 2).cellMeans(columns: 16, rows: 9, linearLight: true).count, 8)
     }
+
+    func testCellMeansAgreeWithAPlainCountOnOddSizes() {
+        // Every other sample of every other row (x, y = 1, 3, ...; 0 where the picture is 1 wide
+        // or high), each cell the mean of the samples whose position falls in it.
+        for (w, h) in [(1, 1), (1, 7), (7, 1), (37, 23), (64, 36), (5, 3)] {
+            let x = PlanarImage(width: w, height: h)
+            for i in 0..<x.count { x.data[i] = Float((i * 7919) % 1000) / 1000 }
+            for linearLight in [false, true] {
+                let cols = min(16, w), rows = min(9, h)
+                var sums = [Double](repeating: 0, count: cols * rows), counts = [Double](repeating: 0, count: cols * rows)
+                for c in 0..<3 {
+                    for y in stride(from: 1 % h, to: h, by: 2) {
+                        for i in stride(from: 1 % w, to: w, by: 2) {
+                            let v = Double(x[c, y, i])
+                            sums[(y * rows / h) * cols + i * cols / w] += linearLight ? linear(v) : v
+                            counts[(y * rows / h) * cols + i * cols / w] += 1
+                        }
+                    }
+                }
+                let got = x.cellMeans(columns: 16, rows: 9, linearLight: linearLight)
+                XCTAssertEqual(got.count, cols * rows)
+                for k in 0..<got.count {
+                    XCTAssertEqual(Double(got[k]), counts[k] > 0 ? sums[k] / counts[k] : 0, accuracy: 1e-4, "\(w)x\(h) cell \(k)")
+                }
+            }
+        }
+    }
 }

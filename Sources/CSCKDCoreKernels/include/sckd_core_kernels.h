@@ -31,6 +31,13 @@ void sckd_expose_f32(const float *src, float *dst, size_t n, float gain);
  * every `step` blocks: the exposure of a picture in the quantity that a longer exposure scales. */
 double sckd_linear_light_mean(const float *x, size_t n, size_t step);
 
+/* The mean of each cell of a `columns` x `rows` grid over a planar picture (row-major into `means`), from
+ * every other sample (x = 1, 3, ...) of every other row (y = 1, 3, ...) of the first `channels` planes,
+ * taken to linear light first when `linear`. A cell no sample falls in is 0. Returns 0, or -1 when out
+ * of memory. */
+int sckd_cell_means(const float *x, int width, int height, int channels, int columns, int rows, int linear,
+                    float *means);
+
 /* How bright the result is, after a network's phase B (planar RGB, sRGB-coded, in place on y):
  * y = x' + w (y - x'), with x' = min(x_scale x, 1) the picture phase B saw (x_scale approximates its
  * exposure gain on coded values), w = exposure * the coarse `grid` (grid_w x grid_h, bilinear over the
