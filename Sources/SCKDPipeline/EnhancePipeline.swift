@@ -289,13 +289,18 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
                         try worker.enhancer.enhance(item.image, illumination: item.illumination, inputGain: item.gain)
                     })
                     if stabilising {
-                        let level = self.timed("level", { out.meanCodedLuma() })
-                        guard let gain = levels.take(item.sequence, { $0.gain(forLevel: level) }) else { return }
+                        // One timed call a frame (waiting for the turn costs no CPU time).
+                        let steadied = self.timed("level") { () -> Bool in
+                            let level = out.meanCodedLuma()
+                            guard let gain = levels.take(item.sequence, { $0.gain(forLevel: level) }) else { return false }
+                            if item.warmUp == nil && gain != 1 { out.scale(by: gain) }
+                            return true
+                        }
+                        if !steadied { return }
                         if item.warmUp != nil {
                             if !toSink.push(.frame(item.sequence, nil, item.pts)) { return }
                             continue
                         }
-                        if gain != 1 { self.timed("level", { out.scale(by: gain) }) }
                     }
                     let encoded = try self.timed("convert out", { try worker.encode(item.image, out) })
                     if !toSink.push(.frame(item.sequence, encoded, item.pts)) { return }
