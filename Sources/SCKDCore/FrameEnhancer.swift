@@ -28,11 +28,16 @@ public protocol FrameEnhancer: AnyObject {
     /// (`PlanarImage.exposed(by:)`), as the exposure stabilisation asks: an engine folds the gain
     /// into its first pass.
     func enhance(_ image: PlanarImage, illumination: PlanarImage, inputGain: Float) throws -> PlanarImage
+
+    /// True for an enhancer whose output is its input (the identity): the video pipeline then
+    /// leaves the output's level as it comes, since a "no enhancement" run must be the input.
+    var passesPictureThrough: Bool { get }
 }
 
 extension FrameEnhancer {
     public var exposureExponent: Float { 1 }
     public var stabilisesInputExposure: Bool { false }
+    public var passesPictureThrough: Bool { false }
 
     public func enhance(_ image: PlanarImage, illumination: PlanarImage, inputGain: Float) throws -> PlanarImage {
         try enhance(inputGain == 1 ? image : image.exposed(by: inputGain), illumination: illumination)
@@ -49,6 +54,7 @@ extension FrameEnhancer {
 /// The identity: for round-trip tests of the media path and as the "no enhancement" baseline row.
 public final class IdentityEnhancer: FrameEnhancer {
     public let name = "none"
+    public let passesPictureThrough = true
     public init() {}
     public func estimateIllumination(_ image: PlanarImage) throws -> PlanarImage {
         PlanarImage(width: 1, height: 1, channels: 1, filledWith: 1)

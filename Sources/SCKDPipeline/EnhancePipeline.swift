@@ -43,11 +43,15 @@ public struct PipelineConfiguration: Sendable {
     public var exposureExponent: Float = 1
     /// The enhancer's `stabilisesInputExposure`.
     public var stabiliseInput = false
+    /// Whether smoothing also steadies the output's level (`OutputLevelStabiliser`): not for an
+    /// enhancer that passes the picture through.
+    public var steadyOutputLevel = true
 
     /// Takes the enhancer's exposure behaviour (what temporal smoothing needs to know of it).
     public mutating func adopt(_ enhancer: FrameEnhancer) {
         exposureExponent = enhancer.exposureExponent
         stabiliseInput = enhancer.stabilisesInputExposure
+        steadyOutputLevel = !enhancer.passesPictureThrough
     }
 
     /// The configuration for `probe`'s kind of enhancer on this machine: workers and their threads
@@ -270,7 +274,7 @@ public final class EnhancePipeline<Picture, Encoded, Passthrough>: @unchecked Se
     /// started earlier had.
     private func startEnhancers(from toEnhance: BoundedQueue<Smoothed>, to toSink: BoundedQueue<SinkItem>,
                                 limit enhancing: InFlightLimit, levels: InOrderTurns<OutputLevelStabiliser>) {
-        let stabilising = configuration.smoothing > 0
+        let stabilising = configuration.smoothing > 0 && configuration.steadyOutputLevel
         let enhancers = DispatchGroup()
         for i in 0..<configuration.workers {
             enhancers.enter()

@@ -241,6 +241,22 @@ final class OutputLevelPipelineTests: XCTestCase {
         return out
     }
 
+    func testNoEnhancementStaysTheInputWithSmoothingOn() throws {
+        // The identity's output is its input: a level that jitters ±1.5 % is written as it came.
+        var configuration = PipelineConfiguration(workers: 2, queueCapacity: 3, smoothing: 0.8)
+        configuration.adopt(IdentityEnhancer())
+        var n = 0
+        let level = { (i: Int) -> Float in 0.4 * (1 + 0.015 * sin(Float(i) * 2.3)) }
+        let p = EnhancePipeline<Int, PlanarImage, String>(configuration: configuration, source: {
+            guard n < 60 else { return nil }
+            defer { n += 1 }
+            return .picture(n, pts: Int64(n))
+        }, makeWorker: { PipelineWorker(toImage: { frame($0, level: level($0)) }, enhancer: IdentityEnhancer(), encode: { $1 }) })
+        var written: [Float] = []
+        _ = try p.run(writeFrame: { img, _ in written.append(img.data[1]) }, writePassthrough: { _ in })
+        XCTAssertEqual(written, (0..<60).map(level))
+    }
+
     func testTheOutputLevelIsSteadiedInFrameOrderWhateverTheWorkers() throws {
         let perFrame = try levels(workers: 3, smoothing: 0), one = try levels(workers: 1, smoothing: 0.8),
             four = try levels(workers: 4, smoothing: 0.8)
