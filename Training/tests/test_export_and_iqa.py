@@ -76,3 +76,15 @@ def test_evaluation_matches_the_reference_iqa(tmp_path, capsys):
         sys.argv = argv
     theirs = capsys.readouterr().out.strip()
     assert ours == theirs.split(" (missing")[0]
+
+
+def test_elasticity_tells_an_exposure_invariant_network_from_one_that_follows_the_input():
+    import torch
+    import exposure
+
+    low = (torch.rand(3, 32, 48) * 60).to(torch.uint8)
+    constant = lambda x: torch.full_like(x, 0.4)
+    identity = lambda x: x
+    assert abs(exposure.elasticity(constant, low)) < 1e-6
+    # the coded picture of a 4x exposure range: about 1 / 2.4 of it in log luma, more in the toe
+    assert 0.3 < exposure.elasticity(identity, low) < 1.0
