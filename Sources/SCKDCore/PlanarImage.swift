@@ -105,15 +105,6 @@ public final class PlanarImage: @unchecked Sendable {
         sckd_sum_f32(data, count) / Double(count)
     }
 
-    /// Rec. 709 luma of an RGB image, averaged over the picture.
-    public func meanLuminance() -> Double {
-        precondition(channels == 3)
-        let r = plane(0), g = plane(1), b = plane(2)
-        var s = 0.0
-        for i in 0..<planeCount { s += Double(0.2126 * r[i] + 0.7152 * g[i] + 0.0722 * b[i]) }
-        return s / Double(planeCount)
-    }
-
     /// `left` and `right` next to each other (same height).
     public static func sideBySide(_ left: PlanarImage, _ right: PlanarImage) -> PlanarImage {
         precondition(left.height == right.height && left.channels == right.channels)
