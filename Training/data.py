@@ -144,6 +144,26 @@ def random_patches(stacks, batch, patch, gen):
     return torch.stack(out).float()
 
 
+def random_windows(stacks, batch, patch, gen):
+    """`batch` training windows for frame-context training: each a whole stack (float), flipped and
+    rotated by 90 degrees at random as one picture, with the top-left corner (y, x) of an aligned
+    `patch` x `patch` window in it (multiples of 4, so the window's illumination cells are whole
+    cells of the picture's)."""
+    out = []
+    for _ in range(batch):
+        s = stacks[int(torch.randint(len(stacks), (1,), generator=gen))].float()
+        if torch.rand(1, generator=gen) < 0.5:
+            s = s.flip(-1)
+        if torch.rand(1, generator=gen) < 0.5:
+            s = s.flip(-2)
+        s = torch.rot90(s, int(torch.randint(4, (1,), generator=gen)), (-2, -1))
+        H, W = s.shape[-2:]
+        y = int(torch.randint((H - patch) // 4 + 1, (1,), generator=gen)) * 4
+        x = int(torch.randint((W - patch) // 4 + 1, (1,), generator=gen)) * 4
+        out.append((s, y, x))
+    return out
+
+
 def _to_linear(z):
     return z.clamp(0, 1) ** 2.2
 

@@ -35,7 +35,7 @@ CHECKPOINTS = HERE / "checkpoints"
 DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5, w_prior=0.1, w_selfcal=0.05, w_coarse=0.0,
                 w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None, teacher_calibration=False,
                 teacher_calibration_sigma=None, exposure_from_teacher=False, init_from=None, split="names", fold=None,
-                eval_every=500, ckpt_every=250, seed=1, unlabelled=0, labelled_share=0.5)
+                eval_every=500, ckpt_every=250, seed=1, unlabelled=0, labelled_share=0.5, context="crop")
 
 
 def load_config(path):
@@ -352,10 +352,35 @@ def expose_like_teacher(stacks):
     return out
 
 
+def frame_context_parts(model, windows, patch, autocast):
+    """The network's parts on training windows as it runs on whole frames: phase A (whose
+    whole-frame context is the mean of its features over the picture) sees each whole picture, and
+    phase B the window with the window's cells of the picture's illumination. Returns the windows'
+    stacks (N x C x patch x patch) and the parts.
+
+    Trained on crops alone, the context is a crop's mean, but in use it is the frame's: how bright
+    a picture should be is a property of the whole picture, which a quarter of it tells less well."""
+    Ls = []
+    for s, y, x in windows:
+        with autocast():
+            L = model.phase_a(s[None, 0:3])
+        Ls.append(L[..., y // 4:(y + patch) // 4, x // 4:(x + patch) // 4])
+    batch = torch.stack([s[:, y:y + patch, x:x + patch] for s, y, x in windows])
+    L = torch.cat(Ls)
+    with autocast():
+        y, E = model.phase_b(batch[:, 0:3], L, return_parts=True)
+    return batch, {"L": L, "E": E, "y": y}
+
+
 def step_loss(cfg, model, batch, autocast):
+    """batch: N x C x H x W stacks (crops), or with `context = "frame"` a list of
+    data.random_windows."""
+    if cfg["context"] == "frame":
+        batch, parts = frame_context_parts(model, batch, cfg["patch"], autocast)
+    else:
+        with autocast():  # the networks run in bf16; the losses are computed in fp32
+            parts = model(batch[:, 0:3], return_parts=True)
     low, high = batch[:, 0:3], batch[:, 3:6]
-    with autocast():  # the networks run in bf16; the losses are computed in fp32
-        parts = model(low, return_parts=True)
     y, L = parts["y"].float(), parts["L"].float()
     terms = {"rec": losses.reconstruction(y, high, cfg["w_ssim"])}
     terms["prior"] = cfg["w_prior"] * losses.illumination_prior(L, low, high)
@@ -464,7 +489,10 @@ def main():
             break
         for g in opt.param_groups:
             g["lr"] = lr_at(cfg, step)
-        batch = data.random_patches(stacks, cfg["batch"], cfg["patch"], gen).to(device)
+        if cfg["context"] == "frame":
+            batch = [(s.to(device), y, x) for s, y, x in data.random_windows(stacks, cfg["batch"], cfg["patch"], gen)]
+        else:
+            batch = data.random_patches(stacks, cfg["batch"], cfg["patch"], gen).to(device)
         loss, terms = step_loss(cfg, model, batch, autocast)
         opt.zero_grad(set_to_none=True)
         loss.backward()

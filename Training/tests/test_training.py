@@ -1,3 +1,4 @@
+import contextlib
 import copy
 
 import torch
@@ -382,3 +383,46 @@ def test_iat_label_stacks_target_teacher_and_quarter_illumination():
     assert torch.allclose(s[6:9], torch.full_like(s[6:9], 0.5), atol=0.01), "L = x / y"
     gt = torch.full((3, 40, 48), 200, dtype=torch.uint8)
     assert torch.allclose(iat_label(Doubler(), x, gt).float()[3:6], gt.float() / 255, atol=1e-3)
+
+
+def test_frame_context_windows_see_what_the_whole_frame_sees():
+    """With context = "frame" a training window's output is the whole picture's output there (its
+    whole-frame context is the picture's, not the window's), away from the window's edges, where
+    phase B's receptive field leaves the window."""
+    import data
+    from train import frame_context_parts
+    torch.manual_seed(0)
+    m = build_student("ldfc-net-rt-g").eval()
+    for p in m.parameters():  # the zero-initialised layers would make every context alike
+        p.data.normal_(0, 0.1)
+    g = torch.Generator().manual_seed(1)
+    stack = torch.rand(6, 128, 192, generator=g) * 0.5
+    stack[:, :, :96] *= 0.2  # a dark half the window below leaves out
+    windows = data.random_windows([stack], 4, 64, g)
+    assert all(y % 4 == 0 and x % 4 == 0 for _, y, x in windows)
+    windows.append((stack, 32, 128))  # one window inside the bright half
+    with torch.no_grad():
+        batch, parts = frame_context_parts(m, windows, 64, contextlib.nullcontext)
+        for i, (s, y, x) in enumerate(windows):
+            assert torch.equal(batch[i], s[:, y:y + 64, x:x + 64])
+            whole = m(s[None, 0:3])
+            inner = (slice(None), slice(24, 40), slice(24, 40))  # beyond phase B's reach of the window's edges
+            assert torch.allclose(parts["y"][i][inner], whole[0, :, y:y + 64, x:x + 64][inner], atol=1e-5)
+            assert torch.allclose(parts["L"][i], m.phase_a(s[None, 0:3])[0, :, y // 4:y // 4 + 16, x // 4:x // 4 + 16])
+        crop = m(batch[-1:, 0:3])
+        assert not torch.allclose(crop[0][inner], parts["y"][-1][inner], atol=1e-3), "a crop's own context differs"
+
+
+def test_frame_context_trains_like_crops():
+    torch.manual_seed(0)
+    m = build_student("ldfc-net-rt-g")
+    for p in m.parameters():
+        p.data.normal_(0, 0.05)
+    low, high = synthetic_pairs(size=64)
+    c = cfg("student")
+    c.update(context="frame", patch=32)
+    windows = [(torch.cat([low[i], high[i]]), 16, 8) for i in range(2)]
+    loss, terms = step_loss(c, m, windows, contextlib.nullcontext)
+    assert set(terms) == {"rec", "prior", "selfcal"} and torch.isfinite(loss)
+    loss.backward()
+    assert m.a_global.weight.grad.abs().sum() > 0, "the whole-frame context is trained"
