@@ -358,8 +358,9 @@ def frame_context_parts(model, windows, patch, autocast):
     phase B the window with the window's cells of the picture's illumination. Returns the windows'
     stacks (N x C x patch x patch) and the parts.
 
-    Trained on crops alone, the context is a crop's mean, but in use it is the frame's: how bright
-    a picture should be is a property of the whole picture, which a quarter of it tells less well."""
+    Trained on crops alone, the context is a crop's mean, but in use it is the frame's; this
+    trains with the frame's, to tell whether that mismatch costs anything (it did not: MODEL_CARD.md;
+    crops see more distinct contexts)."""
     Ls = []
     for s, y, x in windows:
         with autocast():
