@@ -189,20 +189,63 @@ def unlabelled_inputs(pairs, n, seed=11, min_side=256):
             lin = _to_linear(low.float() / 255) * math.exp(u(math.log(0.4), math.log(2.5)))
             shot, read = u(0.0, 0.0005), u(0.0, 0.00002)
         else:
-            lin = _to_linear(high.float() / 255) * math.exp(u(math.log(0.02), math.log(0.25)))
-            shot, read = u(0.0002, 0.002), u(0.000005, 0.00005)
-        noise = torch.randn(lin.shape, generator=g) * (shot * lin + read).sqrt()
-        x = _to_srgb_uint8(lin + noise)
-        H, W = x.shape[-2:]
-        h = int(u(min_side, H)) // 4 * 4
-        w = int(u(min_side, W)) // 4 * 4
-        y0 = int(torch.randint(H - h + 1, (1,), generator=g))
-        x0 = int(torch.randint(W - w + 1, (1,), generator=g))
-        x = x[:, y0:y0 + h, x0:x0 + w]
-        if float(torch.rand(1, generator=g)) < 0.5:
-            x = x.flip(-1)
-        out.append(x.contiguous())
+            lin, shot, read = _dark_rendition(high, u)
+        x = _to_srgb_uint8(lin + torch.randn(lin.shape, generator=g) * (shot * lin + read).sqrt())
+        out.append(_random_window(x, min_side, x.shape[-2], x.shape[-1], g, u))
     return out
+
+
+def photo_night_inputs(photos, n, seed=11, min_side=256, max_side=600, luma=(4.5, 32.0)):
+    """`n` new night pictures (uint8 3xHxW) of scenes outside LOL-v1: random windows of daylight
+    photographs (photos.py), at most `max_side` (LOL-v1's width) on a side, maybe mirrored,
+    darkened in linear light to a mean luma drawn log-uniformly from `luma` (the middle 90 % of
+    the LOL-v1 training lows'), with shot and read noise in proportion to the picture's level (a
+    signal-to-noise ratio of about 2-10 at the mean).
+
+    Darkened by a fixed range of gains instead, bright photographs stay mid-grey, and IAT (trained
+    on LOL-v1's lows alone) bleaches those to white; with a fixed noise level the darkest are
+    grain alone."""
+    g = torch.Generator().manual_seed(seed)
+    u = lambda a, b: a + (b - a) * float(torch.rand(1, generator=g))
+    out = []
+    for _ in range(n):
+        photo = photos[int(torch.randint(len(photos), (1,), generator=g))]
+        H, W = photo.shape[-2:]
+        window = _random_window(photo, min_side, min(H, max_side), min(W, max_side), g, u)
+        # luma is linear in the coded values, which scale as the linear-light gain ** (1 / 2.2)
+        target = math.exp(u(math.log(luma[0]), math.log(luma[1])))
+        gain = (target / max(float(luma_of(window.float())), 1.0)) ** 2.2
+        lin = _to_linear(window.float() / 255) * gain
+        m = float(lin.mean())
+        shot, read = u(0.01, 0.1) * m, (u(0.05, 0.3) * m) ** 2
+        out.append(_to_srgb_uint8(lin + torch.randn(lin.shape, generator=g) * (shot * lin + read).sqrt()))
+    return out
+
+
+def luma_of(picture):
+    """Mean Rec. 601 luma of a 3xHxW picture, in its own units."""
+    return (0.299 * picture[0] + 0.587 * picture[1] + 0.114 * picture[2]).mean()
+
+
+def _dark_rendition(picture, u):
+    """A well-exposed uint8 picture in linear light, darkened into the night range (x0.02-0.25),
+    with the shot and read noise levels to add."""
+    lin = _to_linear(picture.float() / 255) * math.exp(u(math.log(0.02), math.log(0.25)))
+    return lin, u(0.0002, 0.002), u(0.000005, 0.00005)
+
+
+def _random_window(x, min_side, max_h, max_w, g, u):
+    """A random window of x, at least `min_side` and at most max_h x max_w, sides multiples of 4,
+    mirrored half the time."""
+    H, W = x.shape[-2:]
+    h = int(u(min_side, max_h)) // 4 * 4
+    w = int(u(min_side, max_w)) // 4 * 4
+    y0 = int(torch.randint(H - h + 1, (1,), generator=g))
+    x0 = int(torch.randint(W - w + 1, (1,), generator=g))
+    x = x[:, y0:y0 + h, x0:x0 + w]
+    if float(torch.rand(1, generator=g)) < 0.5:
+        x = x.flip(-1)
+    return x.contiguous()
 
 
 def write_scene_split():

@@ -35,7 +35,8 @@ CHECKPOINTS = HERE / "checkpoints"
 DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5, w_prior=0.1, w_selfcal=0.05, w_coarse=0.0,
                 w_bright=0.0, w_colour=0.0, w_texture=0.0, w_output=0.0, teacher=None, teacher_calibration=False,
                 teacher_calibration_sigma=None, exposure_from_teacher=False, init_from=None, split="names", fold=None,
-                eval_every=500, ckpt_every=250, seed=1, unlabelled=0, labelled_share=0.5, context="crop")
+                eval_every=500, ckpt_every=250, seed=1, unlabelled=0, unlabelled_source="pairs", labelled_share=0.5,
+                context="crop")
 
 
 def load_config(path):
@@ -247,26 +248,35 @@ def iat_label(teacher, x_uint8, high_uint8=None):
 UNLABELLED_SEED = 11  # one set of new pictures for every run (and seed) that asks for the same number
 
 
-def iat_stacks(names, pairs, n_unlabelled, seed=UNLABELLED_SEED):
-    """The IAT teacher's stacks for the training pairs, and for `n_unlabelled` new pictures made from
-    them (data.unlabelled_inputs), labelled by it alone. Cached under runs/ (IAT takes about a
-    second a picture here), with the same lock as cached_teacher_stacks."""
+def iat_stacks(names, pairs, n_unlabelled, seed=UNLABELLED_SEED, source="pairs"):
+    """The IAT teacher's stacks for the training pairs, and for `n_unlabelled` new pictures, labelled
+    by it alone: made from the pairs (data.unlabelled_inputs) or, with `source = "photos"`, dark
+    renditions of photographs of other scenes (photos.py, data.photo_night_inputs). Cached under
+    runs/ (IAT takes about a second a picture here), with the same lock as cached_teacher_stacks."""
     import iat
-    cache = RUNS / f"iat-outputs-{len(names)}-u{n_unlabelled}-s{seed}.pt"
+    tag = "u" if source == "pairs" else f"{source}"
+    cache = RUNS / f"iat-outputs-{len(names)}-{tag}{n_unlabelled}-s{seed}.pt"
     with cache_lock(cache):
         # A cache of more new pictures holds these as its first ones (they are drawn in sequence).
-        count = lambda p: int(p.stem.split("-u")[1].split("-")[0])
-        larger = sorted((p for p in RUNS.glob(f"iat-outputs-{len(names)}-u*-s{seed}.pt") if count(p) > n_unlabelled), key=count)
+        count = lambda p: int(p.stem.split(f"-{tag}")[1].split("-")[0])
+        larger = sorted((p for p in RUNS.glob(f"iat-outputs-{len(names)}-{tag}*-s{seed}.pt") if count(p) > n_unlabelled), key=count)
         for path in [cache] + larger:
             if path.exists():
                 saved = torch.load(path, weights_only=True, mmap=True)
                 if saved["names"] == list(names):
                     print(f"IAT outputs from {path}", file=sys.stderr)
                     return [t.clone() for t in saved["labelled"]], [t.clone() for t in saved["unlabelled"][:n_unlabelled]]
+        if source == "photos":
+            import photos
+            inputs = data.photo_night_inputs(photos.load_photos(), n_unlabelled, seed=seed)
+        elif source == "pairs":
+            inputs = data.unlabelled_inputs(pairs, n_unlabelled, seed=seed)
+        else:
+            sys.exit(f"train.py: unlabelled_source must be 'pairs' or 'photos', not {source!r}")
         teacher, t0 = iat.load_iat(), time.time()
-        labelled = [iat_label(teacher, low, high) for low, high in pairs]
+        labelled = _cached_iat_pair_labels(names) or [iat_label(teacher, low, high) for low, high in pairs]
         unlabelled = []
-        for i, x in enumerate(data.unlabelled_inputs(pairs, n_unlabelled, seed=seed)):
+        for i, x in enumerate(inputs):
             unlabelled.append(iat_label(teacher, x))
             if (i + 1) % 100 == 0:
                 print(f"IAT labelled {i + 1}/{n_unlabelled} new pictures ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
@@ -274,6 +284,17 @@ def iat_stacks(names, pairs, n_unlabelled, seed=UNLABELLED_SEED):
         os.replace(str(cache) + ".tmp", cache)
     print(f"IAT outputs computed in {time.time() - t0:.0f} s", file=sys.stderr)
     return labelled, unlabelled
+
+
+def _cached_iat_pair_labels(names):
+    """IAT's stacks of these training pairs from any cache that holds them (they do not depend on
+    the new pictures), or None."""
+    for path in sorted(RUNS.glob(f"iat-outputs-{len(names)}-*.pt")):
+        saved = torch.load(path, weights_only=True, mmap=True)
+        if saved["names"] == list(names):
+            print(f"IAT outputs of the pairs from {path}", file=sys.stderr)
+            return [t.clone() for t in saved["labelled"]]
+    return None
 
 
 def mix(labelled, unlabelled, labelled_share):
@@ -452,7 +473,7 @@ def main():
           f"(split {cfg['split']}), "
           f"device {device}, threads {torch.get_num_threads()}", file=sys.stderr)
     if cfg["mode"] == "distill" and cfg["teacher"] == IAT_TEACHER:
-        labelled, unlabelled = iat_stacks(train_names, train_pairs, cfg["unlabelled"])
+        labelled, unlabelled = iat_stacks(train_names, train_pairs, cfg["unlabelled"], source=cfg["unlabelled_source"])
         print(f"IAT on the training pictures: {teacher_psnr(labelled):.2f} dB against the ground truth; "
               f"{len(unlabelled)} pictures it labelled alone", file=sys.stderr)
         stacks = mix(labelled, unlabelled, cfg["labelled_share"])

@@ -1,6 +1,7 @@
 import contextlib
 import copy
 
+import pytest
 import torch
 
 import losses
@@ -358,6 +359,39 @@ def test_unlabelled_inputs_are_new_night_pictures_cut_from_the_pairs():
         assert p.float().mean() < 120, "a night picture, not a bright one"
     again = data.unlabelled_inputs([(low, high)], 6, seed=3, min_side=128)
     assert all(torch.equal(a, b) for a, b in zip(pics, again)), "deterministic for a seed"
+
+
+def test_photo_night_inputs_are_dark_windows_of_the_photographs_at_lol_brightness():
+    import data
+    g = torch.Generator().manual_seed(0)
+    bright = (torch.rand(3, 500, 900, generator=g) * 100 + 150).to(torch.uint8)  # mean luma ~200
+    dim = (torch.rand(3, 300, 420, generator=g) * 60 + 40).to(torch.uint8)  # ~70
+    pics = data.photo_night_inputs([bright, dim], 24, seed=5, min_side=128, max_side=600)
+    assert len(pics) == 24
+    lumas = []
+    for p in pics:
+        assert p.dtype == torch.uint8 and p.shape[0] == 3
+        assert p.shape[1] % 4 == 0 and p.shape[2] % 4 == 0
+        assert 128 <= min(p.shape[1:]) and max(p.shape[1:]) <= 600
+        lumas.append(float(data.luma_of(p.float())))
+    # in LOL-v1's lows' range whatever the photograph's own brightness (noise and 8-bit rounding
+    # move the mean a little)
+    assert 3.5 < min(lumas) and max(lumas) < 36, lumas
+    assert max(lumas) / min(lumas) > 2, "brightness drawn over a range, not one level"
+    noise = [float((p.float() - torch.nn.functional.avg_pool2d(p.float()[None], 5, 1, 2)[0]).std()) for p in pics]
+    assert min(noise) > 0.3, "noisy like a night picture"
+    again = data.photo_night_inputs([bright, dim], 24, seed=5, min_side=128, max_side=600)
+    assert all(torch.equal(a, b) for a, b in zip(pics, again)), "deterministic for a seed"
+
+
+def test_photos_are_named_by_wallpaper_or_file_and_missing_ones_say_how_to_fetch(tmp_path):
+    import photos
+    assert photos._name("usr/share/wallpapers/Path/contents/images/1280x1024.jpg") == "Path.png"
+    assert photos._name("usr/share/backgrounds/mate/nature/Dune.jpg") == "Dune.png"
+    names = [photos._name(f) for files in photos.SOURCES.values() for f in files]
+    assert len(names) == len(set(names)) == 37
+    with pytest.raises(SystemExit, match="python3 photos.py"):
+        photos.load_photos(tmp_path)
 
 
 def test_mix_draws_labelled_pictures_at_about_the_asked_share():
