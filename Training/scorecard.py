@@ -35,6 +35,8 @@ ROWS = [  # (label, checkpoint): the model card's rows; the network is the one i
     ("ldfc-net-rt-g, distilled from IAT on the pairs, seed 2", "iat-gt-ldfc-net-rt-g-seed2"),
     ("ldfc-net-rt-g, distilled from IAT with 800 IAT-labelled pictures", "iat-ldfc-net-rt-g"),
     ("ldfc-net-g, distilled from IAT with 800 IAT-labelled pictures", "iat-ldfc-net-g"),
+    ("ldfc-net-rt-g, distilled from IAT with 800 dark renditions of photographs", "iat-photos-ldfc-net-rt-g"),
+    ("ldfc-net-g, distilled from IAT with 800 dark renditions of photographs", "iat-photos-ldfc-net-g"),
     ("ldfc-net-g, distilled from IAT on the pairs", "iat-gt-ldfc-net-g"),
     ("ldfc-net-g, distilled from IAT on the pairs, seed 2", "iat-gt-ldfc-net-g-seed2"),
     ("ldfc-net-rt-g twin, 1500 steps more on crops", "context-crop-ldfc-net-rt-g"),
