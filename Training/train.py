@@ -254,7 +254,7 @@ def iat_stacks(names, pairs, n_unlabelled, seed=UNLABELLED_SEED, source="pairs")
     renditions of photographs of other scenes (photos.py, data.photo_night_inputs). Cached under
     runs/ (IAT takes about a second a picture here), with the same lock as cached_teacher_stacks."""
     import iat
-    tag = "u" if source == "pairs" else f"{source}"
+    tag = "u" if source == "pairs" else source
     cache = RUNS / f"iat-outputs-{len(names)}-{tag}{n_unlabelled}-s{seed}.pt"
     with cache_lock(cache):
         # A cache of more new pictures holds these as its first ones (they are drawn in sequence).
