@@ -214,7 +214,7 @@ def photo_night_inputs(photos, n, seed=11, min_side=256, max_side=600, luma=(4.5
         window = _random_window(photo, min_side, min(H, max_side), min(W, max_side), g, u)
         # luma is linear in the coded values, which scale as the linear-light gain ** (1 / 2.2)
         target = math.exp(u(math.log(luma[0]), math.log(luma[1])))
-        gain = (target / max(float(luma_of(window.float())), 1.0)) ** 2.2
+        gain = (target / max(float(luma_mean(window.float())), 1.0)) ** 2.2
         lin = _to_linear(window.float() / 255) * gain
         m = float(lin.mean())
         shot, read = u(0.01, 0.1) * m, (u(0.05, 0.3) * m) ** 2
@@ -222,8 +222,9 @@ def photo_night_inputs(photos, n, seed=11, min_side=256, max_side=600, luma=(4.5
     return out
 
 
-def luma_of(picture):
-    """Mean Rec. 601 luma of a 3xHxW picture, in its own units."""
+def luma_mean(picture):
+    """Mean Rec. 601 luma of a 3xHxW picture, in its own units (the weights iqa.py's GT-mean PSNR
+    uses)."""
     return (0.299 * picture[0] + 0.587 * picture[1] + 0.114 * picture[2]).mean()
 
 

@@ -4,8 +4,8 @@ pictures that data.photo_night_inputs darkens into new night pictures for IAT to
 IAT was trained on every LOL-v1 training scene, so on pictures made from those scenes it answers
 with the brightness it memorised (MODEL_CARD.md); its exposure knowledge can only be handed on
 through scenes it never saw. These are the photographs (not the illustrations) of four packages,
-picked by eye (37, five of them indoors). They are downloaded with `apt-get download` (no installation, no root needed),
-reduced to 960 pixels on the long side (about LOL-v1's scale of detail), and kept under
+picked by eye (37, five of them indoors), downloaded with `apt-get download` (nothing is
+installed), reduced to 960 pixels on the long side (about LOL-v1's scale of detail) and kept under
 runs/photos/ (ignored by git: the packages' own licences apply).
 
     python3 photos.py            # fetch and write runs/photos/*.png (about 170 MB of packages)
@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
@@ -87,7 +88,7 @@ def load_photos(folder=PHOTOS):
     paths = sorted(folder.glob("*.png"))
     if not paths:
         sys.exit(f"no photographs in {folder}: run `python3 photos.py` first")
-    return [torch.from_numpy(__import__("numpy").asarray(Image.open(p).convert("RGB")).copy()).permute(2, 0, 1)
+    return [torch.from_numpy(np.asarray(Image.open(p).convert("RGB")).copy()).permute(2, 0, 1)
             for p in paths]
 
 

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 import data
+from data import luma_mean
 import iqa
 import losses
 from model import TEACHERS, build_student, build_teacher, count_params, upsample
@@ -342,11 +343,6 @@ def calibrate_teacher(stacks, sigma=None):
           f"{teacher_psnr(out):.2f} dB after exposure calibration" + (f" (sigma {sigma})" if sigma else ""),
           file=sys.stderr)
     return out
-
-
-def luma_mean(z):
-    """Mean Rec. 601 luma of a 3xHxW image (the weights iqa.py's GT-mean PSNR uses)."""
-    return (0.299 * z[0] + 0.587 * z[1] + 0.114 * z[2]).mean()
 
 
 def expose_like_teacher(stacks):

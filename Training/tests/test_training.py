@@ -373,7 +373,7 @@ def test_photo_night_inputs_are_dark_windows_of_the_photographs_at_lol_brightnes
         assert p.dtype == torch.uint8 and p.shape[0] == 3
         assert p.shape[1] % 4 == 0 and p.shape[2] % 4 == 0
         assert 128 <= min(p.shape[1:]) and max(p.shape[1:]) <= 600
-        lumas.append(float(data.luma_of(p.float())))
+        lumas.append(float(data.luma_mean(p.float())))
     # in LOL-v1's lows' range whatever the photograph's own brightness (noise and 8-bit rounding
     # move the mean a little)
     assert 3.5 < min(lumas) and max(lumas) < 36, lumas
