@@ -40,9 +40,19 @@ DEFAULTS = dict(steps=20000, batch=8, patch=128, lr=1e-3, warmup=300, w_ssim=0.5
                 context="crop")
 
 
+MODES = ("teacher", "student", "distill")
+
+
 def load_config(path):
-    cfg = dict(DEFAULTS)
-    cfg.update({k: v for k, v in runpy.run_path(str(path)).items() if not k.startswith("_")})
+    """DEFAULTS with a config file's settings; exits in one line on a setting train.py does not know
+    (a misspelt weight would otherwise train for an hour without the term) or a missing mode/model."""
+    given = {k: v for k, v in runpy.run_path(str(path)).items() if not k.startswith("_")}
+    unknown = sorted(set(given) - set(DEFAULTS) - {"mode", "model"})
+    if unknown:
+        sys.exit(f"train.py: {Path(path).name}: unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
+    if given.get("mode") not in MODES or "model" not in given:
+        sys.exit(f"train.py: {Path(path).name}: needs mode (one of {', '.join(MODES)}) and model")
+    cfg = dict(DEFAULTS, **given)
     cfg["name"] = Path(path).stem
     return cfg
 

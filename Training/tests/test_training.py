@@ -299,6 +299,22 @@ def test_committed_splits_are_disjoint_from_what_they_train_on():
         assert len(val) >= 35 and not set(train) & set(val) and set(train) | set(val) == everything
 
 
+def test_every_config_loads_and_a_misspelt_setting_stops_the_run(tmp_path):
+    import pytest
+    import train
+    from model import CONFIGS, TEACHERS
+    for path in sorted((train.HERE / "configs").glob("*.py")):
+        cfg = train.load_config(path)
+        assert cfg["model"] in CONFIGS or cfg["model"] in TEACHERS, path.name
+    bad = tmp_path / "typo.py"
+    bad.write_text('mode = "distill"\nmodel = "ldfc-net-rt-g"\nw_colur = 0.5\n')
+    with pytest.raises(SystemExit, match="typo.py: unknown setting w_colur"):
+        train.load_config(bad)
+    bad.write_text('model = "ldfc-net-rt-g"\n')
+    with pytest.raises(SystemExit, match="needs mode"):
+        train.load_config(bad)
+
+
 def test_a_run_refuses_a_teacher_that_trained_on_its_validation_pictures():
     import pytest
     import train
