@@ -1,4 +1,4 @@
-# iat-photos-ldfc-net-rt-g.py with seed 2 (other crops, flips, draws and initial weights; the same new pictures): its seed spread.
+# iat-photos-ldfc-net-rt-g.py with seed 2 (other crops, flips, draws and initial weights): its seed spread.
 mode = "distill"
 model = "ldfc-net-rt-g"
 split = "scenes"
